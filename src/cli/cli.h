@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The pincer command line: one file per verb (cmd-<verb>.c), dispatched from main.c.
+ * Results go to stdout, diagnostics to stderr; --json gives machine-readable output.
+ */
+#pragma once
+
+#include "base/diag.h"
+
+/* Exit codes, documented in `pincer help`. */
+enum {
+        PC_EXIT_OK = 0,
+        PC_EXIT_FAILURE = 1, /* invalid configuration, or the operation failed */
+        PC_EXIT_USAGE = 2,   /* bad command line */
+};
+
+typedef struct PcVerb {
+        const char *name;
+        int (*run)(int argc, char **argv);
+        const char *summary; /* one line for `pincer help` */
+        const char *usage;   /* full help text for `pincer help <verb>` */
+} PcVerb;
+
+extern const PcVerb pc_verb_help;
+extern const PcVerb pc_verb_version;
+extern const PcVerb pc_verb_config;
+
+const PcVerb *const *pc_cli_verbs(void);
+const PcVerb *pc_cli_find_verb(const char *name);
+
+/* Prints a usage error ("pincer <verb>: <message>") with a pointer to help; returns 2. */
+int pc_cli_usage_error(const char *verb, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
+/* diag-print.c: compiler-style text (file:line:col: error: path: message, then the hint). */
+void pc_cli_print_diags(FILE *f, const PcDiags *d);
+/* The diagnostics as a JSON array (new reference) of {path,file,line,column,message,hint}. */
+struct json_t;
+struct json_t *pc_cli_diags_json(const PcDiags *d, PcDiagLevel level);
