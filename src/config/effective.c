@@ -50,8 +50,15 @@ static json_t *merge_node(const PcSchemaNode *n, const json_t *a, const json_t *
                 a = NULL;
 
         if ((n->types & PC_ST_OBJECT) && n->members && (!a || json_is_object(a)) &&
-            (!g || json_is_object(g)))
-                return merge_object(n, a, g, shared);
+            (!g || json_is_object(g))) {
+                json_t *out = merge_object(n, a, g, shared);
+                if (!a && !g && json_object_size(out) == 0) {
+                        /* Nothing set and no defaults inside: leave it out, like a scalar. */
+                        json_decref(out);
+                        return NULL;
+                }
+                return out;
+        }
 
         if ((n->flags & PC_SF_MERGE_CONCAT) && (json_is_array(a) || json_is_array(g))) {
                 json_t *out = json_array();
