@@ -25,6 +25,7 @@ packages=(
     libclang-rt-14-dev                       # libFuzzer and sanitizer runtimes for clang
     clang-format                             # the format check
     libjansson-dev                           # JSON values
+    libsqlite3-dev                           # state: the sandbox registry
     libcmocka-dev                            # unit tests
     python3 python3-pytest                   # end-to-end tests
 )

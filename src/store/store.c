@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+#include "store.h"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include "base/alloc.h"
+#include "store-internal.h"
+
+/* Each entry upgrades the schema from version i to i + 1. Never edit a released step: add one. */
+static const char *const migrations[] = {
+        /* 0 → 1: the sandbox registry */
+        "CREATE TABLE sandboxes ("
+        "  name TEXT PRIMARY KEY NOT NULL,"
+        "  scope_key TEXT NOT NULL,"
+        "  agent_id TEXT NOT NULL DEFAULT '',"
+        "  backend TEXT NOT NULL,"
+        "  runtime_id TEXT,"
+        "  image TEXT NOT NULL DEFAULT '',"
+        "  config_hash TEXT NOT NULL DEFAULT '',"
+        "  created_at_ms INTEGER NOT NULL,"
+        "  last_used_at_ms INTEGER NOT NULL"
+        ");"
+        "CREATE INDEX sandboxes_scope ON sandboxes(scope_key);",
+};
+
+int pc__store_fail(PcStore *s, int rc, PcError *reterr, const char *what)
+{
+        int code = rc == SQLITE_BUSY || rc == SQLITE_LOCKED      ? -EBUSY
+                   : rc == SQLITE_FULL                           ? -ENOSPC
+                   : rc == SQLITE_READONLY || rc == SQLITE_PERM  ? -EROFS
+                   : rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB ? -EBADMSG
+                                                                 : -EIO;
+        return pc_error_set(reterr, code, "state database '%s': %s: %s", s->path, what,
+                            s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+}
+
+static int exec_sql(PcStore *s, const char *sql, PcError *reterr, const char *what)
+{
+        int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+        return rc == SQLITE_OK ? 0 : pc__store_fail(s, rc, reterr, what);
+}
+
+static int user_version(PcStore *s, int *ret, PcError *reterr)
+{
+        sqlite3_stmt *st = NULL;
+        int rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL);
+        if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+                *ret = sqlite3_column_int(st, 0);
+                rc = SQLITE_OK;
+        }
+        sqlite3_finalize(st);
+        return rc == SQLITE_OK ? 0 : pc__store_fail(s, rc, reterr, "reading the schema version");
+}
+
+static int migrate(PcStore *s, PcError *reterr)
+{
+        int version = 0;
+        int r = user_version(s, &version, reterr);
+        if (r < 0)
+                return r;
+        int latest = (int) ELEMENTSOF(migrations);
+        if (version > latest)
+                return pc_error_set(reterr, -EPROTO,
+                                    "state database '%s' has schema version %d, newer than this "
+                                    "pincer understands (%d); use a newer pincer",
+                                    s->path, version, latest);
+        for (; version < latest; version++) {
+                _cleanup_free_ char *sql =
+                        xasprintf("BEGIN IMMEDIATE; %s PRAGMA user_version = %d; "
+                                  "COMMIT;",
+                                  migrations[version], version + 1);
+                r = exec_sql(s, sql, reterr, "upgrading the schema");
+                if (r < 0) {
+                        (void) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+                        return r;
+                }
+        }
+        return 0;
+}
+
+int pc_store_open(const char *state_dir, PcStore **ret, PcError *reterr)
+{
+        if (mkdir(state_dir, 0700) < 0 && errno != EEXIST)
+                return pc_error_set(reterr, -errno, "cannot create state directory '%s': %s",
+                                    state_dir, strerror(errno));
+
+        _cleanup_(pc_store_closep) PcStore *s = xcalloc(1, sizeof(*s));
+        s->path = xasprintf("%s/%s", state_dir, PC_STORE_FILE);
+        int rc = sqlite3_open_v2(s->path, &s->db,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+                                         SQLITE_OPEN_EXRESCODE,
+                                 NULL);
+        if (rc != SQLITE_OK)
+                return pc__store_fail(s, rc, reterr, "opening");
+        (void) chmod(s->path, 0600);
+        sqlite3_busy_timeout(s->db, 5000);
+
+        int r = exec_sql(s,
+                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+                         "PRAGMA foreign_keys = ON;",
+                         reterr, "configuring");
+        if (r < 0)
+                return r;
+        r = migrate(s, reterr);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+PcStore *pc_store_close(PcStore *s)
+{
+        if (!s)
+                return NULL;
+        if (s->db)
+                (void) sqlite3_close_v2(s->db);
+        free(s->path);
+        free(s);
+        return NULL;
+}
+
+const char *pc_store_path(const PcStore *s)
+{
+        return s->path;
+}
