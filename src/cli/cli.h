@@ -24,6 +24,7 @@ typedef struct PcVerb {
 extern const PcVerb pc_verb_help;
 extern const PcVerb pc_verb_version;
 extern const PcVerb pc_verb_config;
+extern const PcVerb pc_verb_tools;
 
 const PcVerb *const *pc_cli_verbs(void);
 const PcVerb *pc_cli_find_verb(const char *name);
