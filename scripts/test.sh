@@ -10,6 +10,19 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --preset debug
 scripts/setup.sh --preset release
 
+# The Docker tests need an engine and the base sandbox image. As root (CI) the scripts install
+# and start what is missing, and a failure is fatal; the tests then must not skip. Without
+# root, the Docker tests run if an engine is already usable and otherwise skip saying why.
+if [ "$(id -u)" -eq 0 ]; then
+    scripts/docker-env.sh
+    scripts/sandbox-image.sh
+    export PINCER_REQUIRE_DOCKER=1
+elif scripts/docker-env.sh >/dev/null 2>&1 && scripts/sandbox-image.sh >/dev/null 2>&1; then
+    export PINCER_REQUIRE_DOCKER=1
+else
+    echo "test: no usable Docker engine (not root, so nothing was installed): the Docker tests will be skipped and say so" >&2
+fi
+
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 ctest --preset debug -j"$(nproc)" "$@"
