@@ -33,6 +33,21 @@ const PcVerb *pc_cli_find_verb(const char *name);
 int pc_cli_usage_error(const char *verb, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 
+/* cli-util.c: loads the config (--config path or the default), printing every diagnostic on
+ * failure; returns 0 or PC_EXIT_FAILURE. */
+struct PcConfig;
+struct PcAgent;
+int pc_cli_load_config(const char *path, struct PcConfig **ret);
+/* "unknown agent 'x' (did you mean 'y'?)" with the configured ids; returns PC_EXIT_FAILURE. */
+int pc_cli_unknown_agent(const char *verb, const struct PcConfig *cfg, const char *id);
+/* The agent named by --agent, else the agent of --session, else the default agent. Returns 0,
+ * or the exit code after printing why (unknown agent, or a session of another agent). */
+int pc_cli_pick_agent(const char *verb, const struct PcConfig *cfg, const char *agent_id,
+                      const char *session_key, const struct PcAgent **ret);
+struct json_t;
+/* Pretty JSON on stdout, keys in insertion order. */
+void pc_cli_print_json(const struct json_t *v);
+
 /* diag-print.c: compiler-style text (file:line:col: error: path: message, then the hint). */
 void pc_cli_print_diags(FILE *f, const PcDiags *d);
 /* The diagnostics as a JSON array (new reference) of {path,file,line,column,message,hint}. */

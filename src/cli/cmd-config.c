@@ -6,7 +6,6 @@
 
 #include "base/buf.h"
 #include "base/redact.h"
-#include "base/suggest.h"
 #include "cli.h"
 #include "config/config.h"
 #include "config/schema.h"
@@ -94,23 +93,6 @@ static int parse_options(int argc, char **argv, const char *sub)
         return 0;
 }
 
-static void print_json(const json_t *v, bool pretty)
-{
-        char *s = json_dumps(v, pretty ? JSON_INDENT(2) | JSON_PRESERVE_ORDER
-                                       : JSON_COMPACT | JSON_PRESERVE_ORDER);
-        if (s)
-                puts(s);
-        free(s);
-}
-
-static int load(PcDiags *diags, PcConfig **ret)
-{
-        PcConfigLoadOptions opts = {.path = arg_config};
-        PcError err = PC_ERROR_INIT;
-        return pc_config_load(&opts, diags, ret, &err) < 0 ? (fprintf(stderr, "%s\n", err.msg), -1)
-                                                           : 0;
-}
-
 static int do_validate(void)
 {
         _cleanup_diags_ PcDiags diags = PC_DIAGS_INIT;
@@ -142,7 +124,7 @@ static int do_validate(void)
                         json_object_set_new(out, "defaultAgent",
                                             json_string(pc_config_default_agent(cfg)->id));
                 }
-                print_json(out, true);
+                pc_cli_print_json(out);
                 json_decref(out);
                 return r < 0 ? PC_EXIT_FAILURE : PC_EXIT_OK;
         }
@@ -162,37 +144,18 @@ static int do_validate(void)
         return PC_EXIT_OK;
 }
 
-static int unknown_agent(const PcConfig *cfg, const char *id)
-{
-        size_t n = pc_config_n_agents(cfg);
-        _cleanup_free_ const char **ids = calloc(n + 1, sizeof(char *));
-        _cleanup_buf_ PcBuf known = PC_BUF_INIT;
-        for (size_t i = 0; i < n && ids; i++) {
-                ids[i] = pc_config_agent(cfg, i)->id;
-                pc_buf_addf(&known, "%s%s", i ? ", " : "", ids[i]);
-        }
-        const char *guess = ids ? pc_suggest(id, ids, n) : NULL;
-        fprintf(stderr, "pincer config: unknown agent '%s'%s%s%s\n  hint: configured agents: %s\n",
-                id, guess ? " (did you mean '" : "", guess ? guess : "", guess ? "'?)" : "",
-                known.buf);
-        return PC_EXIT_FAILURE;
-}
-
 static int do_show(void)
 {
-        _cleanup_diags_ PcDiags diags = PC_DIAGS_INIT;
         _cleanup_(pc_config_unrefp) PcConfig *cfg = NULL;
-        if (load(&diags, &cfg) < 0) {
-                pc_cli_print_diags(stderr, &diags);
+        if (pc_cli_load_config(arg_config, &cfg) != 0)
                 return PC_EXIT_FAILURE;
-        }
-        /* Warnings are validate's business; show stays quiet unless asked. */
+        /* Warnings are validate's business; show stays quiet. */
 
         const PcAgent *agent = NULL;
         if (arg_agent) {
                 agent = pc_config_find_agent(cfg, arg_agent);
                 if (!agent)
-                        return unknown_agent(cfg, arg_agent);
+                        return pc_cli_unknown_agent("config", cfg, arg_agent);
         }
 
         json_t *out;
@@ -234,7 +197,7 @@ static int do_show(void)
                         printf("// %s%s\n", pc_config_path(cfg),
                                pc_config_file_exists(cfg) ? "" : " (no such file: defaults)");
         }
-        print_json(out, true);
+        pc_cli_print_json(out);
         json_decref(out);
         return PC_EXIT_OK;
 }

@@ -6,7 +6,6 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
-#include "base/suggest.h"
 #include "cli.h"
 #include "config/config.h"
 #include "policy/catalog.h"
@@ -113,22 +112,6 @@ static int parse_options(int argc, char **argv)
         return 0;
 }
 
-static int unknown_agent(const PcConfig *cfg, const char *id)
-{
-        size_t n = pc_config_n_agents(cfg);
-        _cleanup_free_ const char **ids = xcalloc(n + 1, sizeof(char *));
-        _cleanup_buf_ PcBuf known = PC_BUF_INIT;
-        for (size_t i = 0; i < n; i++) {
-                ids[i] = pc_config_agent(cfg, i)->id;
-                pc_buf_addf(&known, "%s%s", i ? ", " : "", ids[i]);
-        }
-        const char *guess = pc_suggest(id, ids, n);
-        fprintf(stderr, "pincer tools: unknown agent '%s'%s%s%s\n  hint: configured agents: %s\n",
-                id, guess ? " (did you mean '" : "", guess ? guess : "", guess ? "'?)" : "",
-                known.buf);
-        return PC_EXIT_FAILURE;
-}
-
 static json_t *json_str_or_null(const char *s)
 {
         return s ? json_string(s) : json_null();
@@ -189,33 +172,14 @@ static void print_text(const PcPolicyResult *r, const char *why_sandboxed)
 
 static int do_list(void)
 {
-        _cleanup_diags_ PcDiags diags = PC_DIAGS_INIT;
         _cleanup_(pc_config_unrefp) PcConfig *cfg = NULL;
-        PcConfigLoadOptions opts = {.path = arg_config};
-        PcError err = PC_ERROR_INIT;
-        if (pc_config_load(&opts, &diags, &cfg, &err) < 0) {
-                pc_cli_print_diags(stderr, &diags);
-                fprintf(stderr, "%s\n", err.msg);
+        if (pc_cli_load_config(arg_config, &cfg) != 0)
                 return PC_EXIT_FAILURE;
-        }
-
-        _cleanup_free_ char *session_agent =
-                arg_session ? pc_policy_session_agent_id(arg_session) : NULL;
-        const PcAgent *agent;
-        if (arg_agent) {
-                agent = pc_config_find_agent(cfg, arg_agent);
-                if (!agent)
-                        return unknown_agent(cfg, arg_agent);
-                if (session_agent && !streq(session_agent, agent->id))
-                        return pc_cli_usage_error("tools",
-                                                  "session '%s' belongs to agent '%s', not '%s'",
-                                                  arg_session, session_agent, agent->id);
-        } else if (session_agent) {
-                agent = pc_config_find_agent(cfg, session_agent);
-                if (!agent)
-                        return unknown_agent(cfg, session_agent);
-        } else
-                agent = pc_config_default_agent(cfg);
+        const PcAgent *agent = NULL;
+        int code = pc_cli_pick_agent("tools", cfg, arg_agent, arg_session, &agent);
+        if (code != 0)
+                return code;
+        PcError err = PC_ERROR_INIT;
 
         _cleanup_free_ char *session = pc_policy_session_key_resolve(cfg, agent, arg_session);
         bool sandboxed = arg_sandboxed >= 0 ? arg_sandboxed
