@@ -5,6 +5,9 @@
  */
 #pragma once
 
+#include <stdbool.h>
+#include <stdio.h>
+
 #include "base/diag.h"
 
 /* Exit codes, documented in `pincer help`. */
@@ -24,6 +27,7 @@ typedef struct PcVerb {
 extern const PcVerb pc_verb_help;
 extern const PcVerb pc_verb_version;
 extern const PcVerb pc_verb_config;
+extern const PcVerb pc_verb_sandbox;
 extern const PcVerb pc_verb_tools;
 
 const PcVerb *const *pc_cli_verbs(void);
@@ -44,6 +48,10 @@ int pc_cli_unknown_agent(const char *verb, const struct PcConfig *cfg, const cha
  * or the exit code after printing why (unknown agent, or a session of another agent). */
 int pc_cli_pick_agent(const char *verb, const struct PcConfig *cfg, const char *agent_id,
                       const char *session_key, const struct PcAgent **ret);
+/* cmd-sandbox-explain.c: the explain subcommand; returns the exit code. */
+int pc_cli_sandbox_explain(const struct PcConfig *cfg, const char *agent_id, const char *session,
+                           bool json);
+
 struct json_t;
 /* Pretty JSON on stdout, keys in insertion order. */
 void pc_cli_print_json(const struct json_t *v);

@@ -158,6 +158,7 @@ int pc_sandbox_manager_acquire(PcSandboxManager *m, const PcConfig *cfg, const c
 {
         PcSandboxSession session = {0};
         _cleanup_(pc_sandbox_spec_freep) PcSandboxSpec *spec = NULL;
+        _cleanup_free_ char *notice = NULL;
         int r = pc_sandbox_resolve(cfg, session_key, NULL, &session, &spec, reterr);
         if (r < 0 || !spec) {
                 if (ret_session && r >= 0)
@@ -181,7 +182,6 @@ int pc_sandbox_manager_acquire(PcSandboxManager *m, const PcConfig *cfg, const c
 
         PcSandboxAction action = pc_sandbox_decide(&info, spec->config_hash, e->leases > 0);
         const char *what = NULL;
-        _cleanup_free_ char *notice = NULL;
         const char *registered_hash = spec->config_hash;
         switch (action) {
         case PC_SANDBOX_ACTION_CREATE:

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The sandbox probe: a static binary run INSIDE a sandbox that reports, as one JSON object on
+ * stdout, what the sandbox looks like from there. Tests assert on this, never on what our own
+ * configuration claims. No dependencies beyond libc, so it runs in any image.
+ *
+ *   probe                 everything below
+ *   probe fork-bomb N     tries to start N processes; reports how many it got
+ *   probe alloc MIB       touches MIB mebibytes; only returns if the limit allows it
+ *   probe write PATH      tries to create PATH; reports errno
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void json_str(const char *s)
+{
+        putchar('"');
+        for (; s && *s; s++) {
+                unsigned char c = (unsigned char) *s;
+                if (c == '"' || c == '\\')
+                        printf("\\%c", c);
+                else if (c < 0x20)
+                        printf("\\u%04x", c);
+                else
+                        putchar(c);
+        }
+        putchar('"');
+}
+
+/* The value of "Key:" in /proc/self/status, trimmed; NULL if absent. */
+static char *status_field(const char *key, char *buf, size_t n)
+{
+        FILE *f = fopen("/proc/self/status", "re");
+        if (!f)
+                return NULL;
+        char line[512];
+        char *res = NULL;
+        size_t kl = strlen(key);
+        while (fgets(line, sizeof(line), f))
+                if (strncmp(line, key, kl) == 0 && line[kl] == ':') {
+                        char *v = line + kl + 1;
+                        while (*v == ' ' || *v == '\t')
+                                v++;
+                        v[strcspn(v, "\n")] = '\0';
+                        snprintf(buf, n, "%s", v);
+                        res = buf;
+                        break;
+                }
+        fclose(f);
+        return res;
+}
+
+static void field_str(const char *name, const char *value, int *first)
+{
+        printf("%s\"%s\":", *first ? "" : ",", name);
+        *first = 0;
+        if (value)
+                json_str(value);
+        else
+                printf("null");
+}
+
+static void field_file(const char *name, const char *path, int *first)
+{
+        char buf[8192];
+        FILE *f = fopen(path, "re");
+        size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+        if (f)
+                fclose(f);
+        buf[n] = '\0';
+        field_str(name, f ? buf : NULL, first);
+}
+
+static void field_limit(const char *name, int resource, int *first)
+{
+        struct rlimit rl;
+        getrlimit(resource, &rl);
+        printf("%s\"%s\":[%lld,%lld]", *first ? "" : ",", name,
+               rl.rlim_cur == RLIM_INFINITY ? -1LL : (long long) rl.rlim_cur,
+               rl.rlim_max == RLIM_INFINITY ? -1LL : (long long) rl.rlim_max);
+        *first = 0;
+}
+
+static int write_errno(const char *path)
+{
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return errno;
+        (void) write(fd, "probe\n", 6);
+        close(fd);
+        return 0;
+}
+
+static void report(void)
+{
+        int first = 1;
+        char buf[512], cwd[4096];
+        printf("{");
+        printf("\"uid\":%d,\"gid\":%d,\"euid\":%d", (int) getuid(), (int) getgid(),
+               (int) geteuid());
+        first = 0;
+        gid_t groups[64];
+        int ng = getgroups(64, groups);
+        printf(",\"groups\":[");
+        for (int i = 0; i < ng; i++)
+                printf("%s%d", i ? "," : "", (int) groups[i]);
+        printf("]");
+        static const char *const caps[] = {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"};
+        for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+                field_str(caps[i], status_field(caps[i], buf, sizeof(buf)), &first);
+        field_str("NoNewPrivs", status_field("NoNewPrivs", buf, sizeof(buf)), &first);
+        field_str("Seccomp", status_field("Seccomp", buf, sizeof(buf)), &first);
+        gethostname(buf, sizeof(buf));
+        field_str("hostname", buf, &first);
+        field_str("cwd", getcwd(cwd, sizeof(cwd)), &first);
+        field_file("mountinfo", "/proc/self/mountinfo", &first);
+        field_file("netdev", "/proc/net/dev", &first);
+        field_file("resolv", "/etc/resolv.conf", &first);
+        field_file("hosts", "/etc/hosts", &first);
+        field_file("cgroup", "/proc/self/cgroup", &first);
+        field_limit("nofile", RLIMIT_NOFILE, &first);
+        field_limit("nproc", RLIMIT_NPROC, &first);
+        printf(",\"rootWriteErrno\":%d", write_errno("/probe-root-write"));
+        printf(",\"tmpWriteErrno\":%d", write_errno("/tmp/probe-tmp-write"));
+        printf(",\"cwdWriteErrno\":%d", write_errno("probe-cwd-write"));
+        extern char **environ;
+        printf(",\"env\":{");
+        for (char **e = environ; *e; e++) {
+                char *eq = strchr(*e, '=');
+                if (!eq)
+                        continue;
+                *eq = '\0';
+                printf("%s", e == environ ? "" : ",");
+                json_str(*e);
+                putchar(':');
+                json_str(eq + 1);
+                *eq = '=';
+        }
+        printf("}");
+        /* Processes visible: a fresh pid namespace shows only the sandbox's own. */
+        DIR *d = opendir("/proc");
+        int procs = 0;
+        struct dirent *de;
+        while (d && (de = readdir(d)))
+                procs += de->d_name[0] >= '1' && de->d_name[0] <= '9';
+        if (d)
+                closedir(d);
+        printf(",\"visibleProcesses\":%d", procs);
+        printf("}\n");
+}
+
+static int fork_bomb(int n)
+{
+        int got = 0;
+        for (int i = 0; i < n; i++) {
+                pid_t p = fork();
+                if (p < 0)
+                        break;
+                if (p == 0) {
+                        pause();
+                        _exit(0);
+                }
+                got++;
+        }
+        printf("{\"requested\":%d,\"started\":%d}\n", n, got);
+        fflush(stdout);
+        signal(SIGTERM, SIG_IGN);
+        kill(0, SIGTERM);
+        kill(0, SIGKILL);
+        return 0;
+}
+
+static int alloc_mib(long mib)
+{
+        for (long i = 0; i < mib; i++) {
+                char *p = malloc(1 << 20);
+                if (!p) {
+                        printf("{\"allocatedMiB\":%ld,\"failed\":true}\n", i);
+                        return 1;
+                }
+                memset(p, 1, 1 << 20);
+        }
+        printf("{\"allocatedMiB\":%ld,\"failed\":false}\n", mib);
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        if (argc >= 3 && strcmp(argv[1], "fork-bomb") == 0)
+                return fork_bomb(atoi(argv[2]));
+        if (argc >= 3 && strcmp(argv[1], "alloc") == 0)
+                return alloc_mib(atol(argv[2]));
+        if (argc >= 3 && strcmp(argv[1], "write") == 0) {
+                printf("{\"errno\":%d}\n", write_errno(argv[2]));
+                return 0;
+        }
+        report();
+        return 0;
+}
