@@ -10,8 +10,10 @@ import json
 import os
 import secrets
 import shutil
+import socket
 import sqlite3
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -63,6 +65,7 @@ class Env:
         shutil.copy(PROBE, self.ws / "probe")
         os.chmod(self.ws / "probe", 0o755)
         self.config = tmp_path / "pincer.json5"
+        self.extra_env = {}
 
     def write(self, docker_extra="", sandbox_extra=""):
         self.config.write_text(f"""{{
@@ -79,8 +82,11 @@ class Env:
 }}""")
 
     def pincer(self, *args):
-        return self.run(*args, "--config", str(self.config)) if args[0] != "sandbox" else \
-            self.run(args[0], args[1], "--config", str(self.config), *args[2:])
+        if args[0] == "sandbox":
+            args = (args[0], args[1], "--config", str(self.config), *args[2:])
+        else:
+            args = (*args, "--config", str(self.config))
+        return self.run(*args, env=self.extra_env)
 
     def exec(self, *cmd, json_out=True):
         args = ["sandbox", "exec"] + (["--json"] if json_out else []) + ["--", *cmd]
@@ -286,3 +292,65 @@ def test_explain_shows_the_plan_before_anything_exists(env):
     assert env.containers() == []
     text = env.pincer("sandbox", "explain").out
     assert "Mounts:" in text and "/workspace" in text
+
+
+class EngineProxy:
+    """A unix socket that forwards to the real engine and can be switched off and on, to play
+    an engine that stops and comes back without touching the real one."""
+
+    def __init__(self, path):
+        self.path = str(path)
+        self.listener = None
+        self.conns = []
+
+    def start(self):
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(self.path)
+        self.listener.listen(16)
+        threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
+
+    def stop(self):
+        self.listener.close()
+        for c in self.conns:
+            c.close()
+        self.conns = []
+        os.unlink(self.path)
+
+    def _accept(self, listener):
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            upstream.connect("/var/run/docker.sock")
+            self.conns += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(a, b):
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+            b.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+
+def test_engine_down_is_reported_and_recovers(env):
+    env.write()
+    proxy = EngineProxy(env.dir / "engine.sock")
+    env.extra_env = {"DOCKER_HOST": f"unix://{proxy.path}"}
+    proxy.start()
+    assert env.exec("true").json()["exitCode"] == 0
+    proxy.stop()
+    r = env.exec("true")
+    assert r.code == 1, r
+    assert "Docker engine unavailable at unix://" in r.err, r.err
+    assert "scripts/docker-env.sh" in r.err
+    listed = env.pincer("sandbox", "list", "--json")
+    assert listed.code == 0 and listed.json()[0]["state"] == "unknown"
+    proxy.start()
+    out = env.exec("echo", "back").json()
+    assert out["stdout"] == "back\n" and out["action"] == "reused"
