@@ -56,20 +56,29 @@ int pc_engine_container_start(PcEngine *e, const char *id, PcError *reterr)
         return pc_engine_request(e, "POST", path, NULL, &r, reterr);
 }
 
+/* GET path, which must answer JSON of the given type; *ret (may be NULL) takes the value.
+ * what names the request in errors (a path without its query). */
+static int get_json(PcEngine *e, const char *path, const char *what, json_type type, json_t **ret,
+                    PcError *reterr)
+{
+        _cleanup_(pc_engine_response_release) PcEngineResponse r = PC_ENGINE_RESPONSE_INIT;
+        int k = pc_engine_request(e, "GET", path, NULL, &r, reterr);
+        if (k < 0)
+                return k;
+        k = pc__engine_expect(e, "GET", what, &r, type, reterr);
+        if (k < 0)
+                return k;
+        if (ret)
+                *ret = TAKE_PTR(r.json);
+        return 0;
+}
+
 int pc_engine_container_inspect(PcEngine *e, const char *id, json_t **ret, PcError *reterr)
 {
         if (!pc__engine_name_is_valid(id))
                 return pc__engine_invalid_name("container", id, reterr);
         _cleanup_free_ char *path = xasprintf("/containers/%s/json", id);
-        _cleanup_(pc_engine_response_release) PcEngineResponse r = PC_ENGINE_RESPONSE_INIT;
-        int k = pc_engine_request(e, "GET", path, NULL, &r, reterr);
-        if (k < 0)
-                return k;
-        k = pc__engine_expect(e, "GET", path, &r, JSON_OBJECT, reterr);
-        if (k < 0)
-                return k;
-        *ret = TAKE_PTR(r.json);
-        return 0;
+        return get_json(e, path, path, JSON_OBJECT, ret, reterr);
 }
 
 int pc_engine_container_remove(PcEngine *e, const char *id, PcError *reterr)
@@ -95,15 +104,7 @@ int pc_engine_container_list(PcEngine *e, const char *label, json_t **ret, PcErr
         _cleanup_buf_ PcBuf path = PC_BUF_INIT;
         pc_buf_addstr(&path, "/containers/json?all=1&filters=");
         pc__url_escape(&path, f);
-        _cleanup_(pc_engine_response_release) PcEngineResponse r = PC_ENGINE_RESPONSE_INIT;
-        int k = pc_engine_request(e, "GET", path.buf, NULL, &r, reterr);
-        if (k < 0)
-                return k;
-        k = pc__engine_expect(e, "GET", "/containers/json", &r, JSON_ARRAY, reterr);
-        if (k < 0)
-                return k;
-        *ret = TAKE_PTR(r.json);
-        return 0;
+        return get_json(e, path.buf, "/containers/json", JSON_ARRAY, ret, reterr);
 }
 
 int pc_engine_image_inspect(PcEngine *e, const char *name, json_t **ret, PcError *reterr)
@@ -111,16 +112,7 @@ int pc_engine_image_inspect(PcEngine *e, const char *name, json_t **ret, PcError
         if (!pc__engine_name_is_valid(name))
                 return pc__engine_invalid_name("image name", name, reterr);
         _cleanup_free_ char *path = xasprintf("/images/%s/json", name);
-        _cleanup_(pc_engine_response_release) PcEngineResponse r = PC_ENGINE_RESPONSE_INIT;
-        int k = pc_engine_request(e, "GET", path, NULL, &r, reterr);
-        if (k < 0)
-                return k;
-        k = pc__engine_expect(e, "GET", path, &r, JSON_OBJECT, reterr);
-        if (k < 0)
-                return k;
-        if (ret)
-                *ret = TAKE_PTR(r.json);
-        return 0;
+        return get_json(e, path, path, JSON_OBJECT, ret, reterr);
 }
 
 int pc_engine_commit(PcEngine *e, const char *container, const char *image_ref, json_t *config,
