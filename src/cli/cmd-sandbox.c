@@ -196,8 +196,8 @@ static int do_list(Ctx *c)
                 json_decref(list);
                 return PC_EXIT_OK;
         }
-        printf("%-40s %-20s %-8s %-8s %-8s %-8s %s\n", "NAME", "SCOPE", "BACKEND", "STATE", "AGE",
-               "IDLE", "CONFIG");
+        printf("%-40s %-20s %-8s %-32s %-8s %-8s %-8s %s\n", "NAME", "SCOPE", "BACKEND", "IMAGE",
+               "STATE", "AGE", "IDLE", "CONFIG");
         size_t running = 0, stale = 0;
         size_t i;
         json_t *o;
@@ -209,10 +209,11 @@ static int do_list(Ctx *c)
                 const char *state = json_string_value(json_object_get(o, "state"));
                 running += streq(state, "running");
                 stale += json_is_false(cur);
-                printf("%-40s %-20s %-8s %-8s %-8s %-8s %s\n",
+                printf("%-40s %-20s %-8s %-32s %-8s %-8s %-8s %s\n",
                        json_string_value(json_object_get(o, "name")),
                        json_string_value(json_object_get(o, "scopeKey")),
-                       json_string_value(json_object_get(o, "backend")), state, age, idle,
+                       json_string_value(json_object_get(o, "backend")),
+                       json_string_value(json_object_get(o, "image")), state, age, idle,
                        json_is_true(cur)    ? "current"
                        : json_is_false(cur) ? "stale"
                                             : "unknown");
