@@ -53,30 +53,32 @@ static int user_version(PcStore *s, int *ret, PcError *reterr)
         return rc == SQLITE_OK ? 0 : pc__store_fail(s, rc, reterr, "reading the schema version");
 }
 
+/* Reads the version and applies the missing steps in one IMMEDIATE transaction, so two
+ * processes opening a new state dir at once do not both try to create the schema: the second
+ * waits (busy timeout), then sees the new version. */
 static int migrate(PcStore *s, PcError *reterr)
 {
-        int version = 0;
-        int r = user_version(s, &version, reterr);
+        int r = exec_sql(s, "BEGIN IMMEDIATE", reterr, "starting the schema check");
         if (r < 0)
                 return r;
+        int version = 0;
+        r = user_version(s, &version, reterr);
         int latest = (int) ELEMENTSOF(migrations);
-        if (version > latest)
-                return pc_error_set(reterr, -EPROTO,
-                                    "state database '%s' has schema version %d, newer than this "
-                                    "pincer understands (%d); use a newer pincer",
-                                    s->path, version, latest);
-        for (; version < latest; version++) {
+        if (r >= 0 && version > latest)
+                r = pc_error_set(reterr, -EPROTO,
+                                 "state database '%s' has schema version %d, newer than this "
+                                 "pincer understands (%d); use a newer pincer",
+                                 s->path, version, latest);
+        for (; r >= 0 && version < latest; version++) {
                 _cleanup_free_ char *sql =
-                        xasprintf("BEGIN IMMEDIATE; %s PRAGMA user_version = %d; "
-                                  "COMMIT;",
-                                  migrations[version], version + 1);
+                        xasprintf("%s PRAGMA user_version = %d;", migrations[version], version + 1);
                 r = exec_sql(s, sql, reterr, "upgrading the schema");
-                if (r < 0) {
-                        (void) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-                        return r;
-                }
         }
-        return 0;
+        if (r < 0) {
+                (void) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+                return r;
+        }
+        return exec_sql(s, "COMMIT", reterr, "upgrading the schema");
 }
 
 int pc_store_open(const char *state_dir, PcStore **ret, PcError *reterr)
