@@ -27,6 +27,8 @@ packages=(
     libjansson-dev                           # JSON values
     libsqlite3-dev                           # state: the sandbox registry
     libcmocka-dev                            # unit tests
+    libseccomp-dev                           # native sandbox: the seccomp filter (BPF export)
+    libcap-dev                               # native sandbox: capability sets
     python3 python3-pytest                   # end-to-end tests
 )
 

@@ -8,17 +8,30 @@
  *   probe fork-bomb N     tries to start N processes; reports how many it got
  *   probe alloc MIB       touches MIB mebibytes; only returns if the limit allows it
  *   probe write PATH      tries to create PATH; reports errno
+ *   probe escapes [PORT]  tries each way out of a sandbox (mount, unshare, setns, ptrace of
+ *                         pid 1, kexec, modules, bpf, keyctl, mknod, raising an rlimit,
+ *                         writing /proc/sys, connecting to 127.0.0.1:PORT, ...); reports the
+ *                         errno of each (0 = it worked, which a sandbox must never allow)
  */
+#define _GNU_SOURCE /* unshare, setns */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -194,8 +207,71 @@ static int alloc_mib(long mib)
         return 0;
 }
 
+static int try_errno(long r)
+{
+        return r < 0 ? errno : 0;
+}
+
+static int try_connect(int port)
+{
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return errno;
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t) port)};
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        int r = try_errno(connect(fd, (struct sockaddr *) &sa, sizeof(sa)));
+        close(fd);
+        return r;
+}
+
+static int try_open(const char *path, int flags)
+{
+        int fd = open(path, flags | O_CLOEXEC);
+        if (fd < 0)
+                return errno;
+        char c;
+        int r = (flags & O_ACCMODE) == O_RDONLY ? try_errno(read(fd, &c, 1))
+                                                : try_errno(write(fd, "x\n", 2));
+        close(fd);
+        return r;
+}
+
+static int escapes(int port)
+{
+        int nsfd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+        struct rlimit rl;
+        getrlimit(RLIMIT_NOFILE, &rl);
+        if (rl.rlim_max != RLIM_INFINITY)
+                rl.rlim_max += 1;
+        printf("{\"mount\":%d", try_errno(mount("tmpfs", "/tmp", "tmpfs", 0, NULL)));
+        printf(",\"umount\":%d", try_errno(umount2("/proc", MNT_DETACH)));
+        printf(",\"unshareUser\":%d", try_errno(unshare(CLONE_NEWUSER)));
+        printf(",\"unshareMount\":%d", try_errno(unshare(CLONE_NEWNS)));
+        printf(",\"setns\":%d", nsfd < 0 ? errno : try_errno(setns(nsfd, 0)));
+        printf(",\"pivotRoot\":%d", try_errno(syscall(SYS_pivot_root, ".", ".")));
+        printf(",\"chroot\":%d", try_errno(chroot("/tmp")));
+        printf(",\"ptracePid1\":%d", try_errno(ptrace(PTRACE_ATTACH, 1, NULL, NULL)));
+        printf(",\"kexec\":%d", try_errno(syscall(SYS_kexec_load, 0, 0, NULL, 0)));
+        printf(",\"initModule\":%d", try_errno(syscall(SYS_init_module, NULL, 0, "")));
+        printf(",\"finitModule\":%d", try_errno(syscall(SYS_finit_module, 0, "", 0)));
+        char attr[128] = {0};
+        printf(",\"bpf\":%d", try_errno(syscall(SYS_bpf, 0, attr, sizeof(attr))));
+        printf(",\"keyctl\":%d", try_errno(syscall(SYS_keyctl, 0, -3, 0)));
+        printf(",\"mknod\":%d", try_errno(mknod("/tmp/probe-null", S_IFCHR | 0666, makedev(1, 3))));
+        printf(",\"raiseRlimit\":%d", try_errno(setrlimit(RLIMIT_NOFILE, &rl)));
+        printf(",\"procSysWrite\":%d", try_open("/proc/sys/kernel/hostname", O_WRONLY));
+        printf(",\"sethostname\":%d", try_errno(sethostname("x", 1)));
+        printf(",\"readShadow\":%d", try_open("/etc/shadow", O_RDONLY));
+        printf(",\"pid1Root\":%d", try_open("/proc/1/root/etc/hostname", O_RDONLY));
+        printf(",\"connectLoopback\":%d", port > 0 ? try_connect(port) : -1);
+        printf("}\n");
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
+        if (argc >= 2 && strcmp(argv[1], "escapes") == 0)
+                return escapes(argc >= 3 ? atoi(argv[2]) : 0);
         if (argc >= 3 && strcmp(argv[1], "fork-bomb") == 0)
                 return fork_bomb(atoi(argv[2]));
         if (argc >= 3 && strcmp(argv[1], "alloc") == 0)

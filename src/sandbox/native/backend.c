@@ -1,0 +1,671 @@
+/* SPDX-License-Identifier: MIT */
+/* The native backend's PcSandboxOps (native.h). */
+#include "native.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "cgroup.h"
+#include "images.h"
+#include "native-internal.h"
+#include "plan.h"
+#include "seccomp.h"
+
+int pc_native_backend_open(const char *state_dir, void **ret_instance, PcError *reterr)
+{
+        if (geteuid() != 0)
+                return pc_error_set_kind(reterr, PC_ERROR_UNAVAILABLE, -EPERM,
+                                         "the native sandbox backend needs root (namespaces, "
+                                         "mounts, cgroups). Hint: run as root, or set "
+                                         "sandbox.backend to \"docker\"");
+        PcNativeBackend *b = xcalloc(1, sizeof(*b));
+        b->state_dir = xstrdup(state_dir);
+        *ret_instance = b;
+        return 0;
+}
+
+void pc_native_backend_close(void *instance)
+{
+        PcNativeBackend *b = instance;
+        if (!b)
+                return;
+        free(b->state_dir);
+        free(b);
+}
+
+static int64_t now_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static char *run_dir(const char *state_dir, const char *name)
+{
+        return name ? xasprintf("%s/run/native/%s", state_dir, name)
+                    : xasprintf("%s/run/native", state_dir);
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+        _cleanup_free_ char *p = xstrdup(path);
+        for (char *s = p + 1; *s; s++) {
+                if (*s != '/')
+                        continue;
+                *s = '\0';
+                if (mkdir(p, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                *s = '/';
+        }
+        if (mkdir(p, mode) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+static int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+        (void) st;
+        (void) ftw;
+        if (remove(path) < 0 && errno != ENOENT)
+                return type == FTW_DP ? -1 : 0;
+        return 0;
+}
+
+static int rm_rf(const char *path)
+{
+        if (access(path, F_OK) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        /* FTW_MOUNT: never descend into something mounted there. */
+        if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
+                return -errno;
+        return access(path, F_OK) < 0 ? 0 : -ENOTEMPTY;
+}
+
+/* Serialises create and destroy of one sandbox between processes (two CLIs, CLI and daemon):
+ * flock on <state dir>/run/native/.<name>.lock, which outlives the run dir. Returns the fd. */
+static int lock_sandbox(const char *state_dir, const char *name, int how, PcError *reterr)
+{
+        _cleanup_free_ char *base = run_dir(state_dir, NULL);
+        int r = mkdir_p(base, 0700);
+        if (r < 0)
+                return pc_error_set(reterr, r, "cannot create '%s': %s", base, strerror(-r));
+        _cleanup_free_ char *path = xasprintf("%s/.%s.lock", base, name);
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return pc_error_set(reterr, -errno, "cannot open '%s': %s", path, strerror(errno));
+        while (flock(fd, how) < 0)
+                if (errno != EINTR) {
+                        r = -errno;
+                        close(fd);
+                        return pc_error_set(reterr, r, "cannot lock '%s': %s", path, strerror(-r));
+                }
+        return fd;
+}
+
+/* ---- pid 1 bookkeeping ----------------------------------------------------------------- */
+
+/* The start time (field 22 of /proc/<pid>/stat) of pid, if its comm is our helper's. */
+static int helper_starttime(pid_t pid, uint64_t *ret)
+{
+        char path[64], buf[1024];
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        if (n <= 0)
+                return -EIO;
+        buf[n] = '\0';
+        char *open_p = strchr(buf, '('), *close_p = strrchr(buf, ')');
+        if (!open_p || !close_p)
+                return -EIO;
+        if ((size_t) (close_p - open_p - 1) != strlen(PC_NATIVE_INIT_COMM) ||
+            strncmp(open_p + 1, PC_NATIVE_INIT_COMM, strlen(PC_NATIVE_INIT_COMM)) != 0)
+                return -ESRCH;
+        /* After ") ": field 3 is the state; starttime is field 22. */
+        char *p = close_p + 2;
+        if (*p == 'Z' || *p == 'X')
+                return -ESRCH;
+        for (int field = 3; field < 22; field++) {
+                p = strchr(p, ' ');
+                if (!p)
+                        return -EIO;
+                p++;
+        }
+        *ret = strtoull(p, NULL, 10);
+        return 0;
+}
+
+typedef struct State {
+        pid_t pid;
+        uint64_t start_time;
+        char config_hash[PC_SHA256_HEX_SIZE];
+        int64_t created_at_ms;
+        char image[256];
+} State;
+
+static int state_read(const char *dir, State *ret)
+{
+        _cleanup_free_ char *path = xasprintf("%s/%s", dir, PC_NATIVE_STATE_FILE);
+        json_t *v = json_load_file(path, 0, NULL);
+        if (!v)
+                return access(path, F_OK) < 0 ? -ENOENT : -EBADMSG;
+        memset(ret, 0, sizeof(*ret));
+        ret->pid = (pid_t) json_integer_value(json_object_get(v, "pid"));
+        ret->start_time = (uint64_t) json_integer_value(json_object_get(v, "startTime"));
+        ret->created_at_ms = json_integer_value(json_object_get(v, "createdAtMs"));
+        snprintf(ret->config_hash, sizeof(ret->config_hash), "%s",
+                 json_string_value(json_object_get(v, "configHash")) ?: "");
+        snprintf(ret->image, sizeof(ret->image), "%s",
+                 json_string_value(json_object_get(v, "image")) ?: "");
+        json_decref(v);
+        return ret->pid > 0 ? 0 : -EBADMSG;
+}
+
+static int state_write(const char *dir, const State *s)
+{
+        json_t *v = json_pack("{s:I, s:I, s:s, s:I, s:s}", "pid", (json_int_t) s->pid, "startTime",
+                              (json_int_t) s->start_time, "configHash", s->config_hash,
+                              "createdAtMs", (json_int_t) s->created_at_ms, "image", s->image);
+        _cleanup_free_ char *tmp = xasprintf("%s/%s.tmp", dir, PC_NATIVE_STATE_FILE);
+        _cleanup_free_ char *path = xasprintf("%s/%s", dir, PC_NATIVE_STATE_FILE);
+        int r = json_dump_file(v, tmp, JSON_COMPACT) < 0 ? -EIO : 0;
+        json_decref(v);
+        if (r == 0 && rename(tmp, path) < 0)
+                r = -errno;
+        return r;
+}
+
+/* Is the sandbox in dir running (its pid 1 alive, and really ours)? */
+static bool state_alive(const State *s)
+{
+        uint64_t st;
+        return helper_starttime(s->pid, &st) == 0 && st == s->start_time;
+}
+
+/* Kills the sandbox's pid 1 (and with it the pid namespace) and waits for it to go. */
+static void kill_helper(const State *s)
+{
+        if (!state_alive(s))
+                return;
+        int pidfd = (int) syscall(SYS_pidfd_open, s->pid, 0);
+        (void) kill(s->pid, SIGKILL);
+        if (pidfd >= 0) {
+                struct pollfd p = {.fd = pidfd, .events = POLLIN};
+                (void) poll(&p, 1, 5000);
+                close(pidfd);
+        }
+}
+
+/* Removes everything of sandbox name: pid 1, cgroups, run dir. 0 when nothing was there. */
+static int teardown(const char *state_dir, const char *name, PcError *reterr)
+{
+        _cleanup_free_ char *dir = run_dir(state_dir, name);
+        State s;
+        if (state_read(dir, &s) == 0)
+                kill_helper(&s);
+        PcCgroup *cg = NULL;
+        int r = pc_cgroup_open(name, &cg, NULL);
+        if (r == 0) {
+                r = pc_cgroup_destroy(cg, reterr);
+                pc_cgroup_free(cg);
+                if (r < 0)
+                        return pc_error_prefix(reterr, "removing the cgroups");
+        }
+        r = rm_rf(dir);
+        if (r < 0)
+                return pc_error_set(reterr, r, "cannot remove '%s': %s", dir, strerror(-r));
+        return 0;
+}
+
+/* ---- the user ---------------------------------------------------------------------------- */
+
+/* Looks name (or a numeric id) up in the image's passwd or group file: the id (field 3), and
+ * for passwd the primary gid (field 4) and the home (field 6). */
+static int lookup(const char *rootfs, const char *file, const char *name, uint32_t *ret_id,
+                  uint32_t *ret_gid, char **ret_home)
+{
+        _cleanup_free_ char *path = xasprintf("%s/etc/%s", rootfs, file);
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        if (!f)
+                return -ENOENT;
+        char line[1024];
+        while (fgets(line, sizeof(line), f)) {
+                line[strcspn(line, "\n")] = '\0';
+                char *fields[7] = {};
+                char *p = line;
+                for (int i = 0; i < 7; i++) {
+                        fields[i] = p;
+                        p = strchr(p, ':');
+                        if (!p)
+                                break;
+                        *p++ = '\0';
+                }
+                if (!fields[2])
+                        continue;
+                unsigned long id = strtoul(fields[2], NULL, 10);
+                bool match = streq(fields[0], name);
+                if (!match) {
+                        char *e2;
+                        unsigned long want = strtoul(name, &e2, 10);
+                        match = *name && !*e2 && want == id;
+                }
+                if (!match)
+                        continue;
+                *ret_id = (uint32_t) id;
+                if (ret_gid)
+                        *ret_gid = fields[3] ? (uint32_t) strtoul(fields[3], NULL, 10) : 0;
+                if (ret_home)
+                        *ret_home = xstrdup(fields[5] && *fields[5] ? fields[5] : "/");
+                return 0;
+        }
+        return -ESRCH;
+}
+
+static bool numeric(const char *s, uint32_t *ret)
+{
+        char *end;
+        errno = 0;
+        unsigned long v = strtoul(s, &end, 10);
+        if (!*s || *end || errno || v > UINT32_MAX - 1)
+                return false;
+        *ret = (uint32_t) v;
+        return true;
+}
+
+/* docker.user "uid[:gid]" or "name[:group]": numbers are taken as they are; names are looked
+ * up in the image (a name that is not there is an error, as with Docker). */
+static int resolve_user(const char *rootfs, const char *user, uid_t *ret_uid, gid_t *ret_gid,
+                        char **ret_home, PcError *reterr)
+{
+        if (!user || !*user) {
+                *ret_uid = 0;
+                *ret_gid = 0;
+                *ret_home = xstrdup("/root");
+                return 0;
+        }
+        _cleanup_free_ char *u = xstrdup(user);
+        char *g = strchr(u, ':');
+        if (g)
+                *g++ = '\0';
+        uint32_t uid = 0, gid = 0, pgid = 0;
+        char *home = NULL;
+        if (lookup(rootfs, "passwd", u, &uid, &pgid, &home) < 0) {
+                if (!numeric(u, &uid))
+                        return pc_error_set(reterr, -ESRCH,
+                                            "user '%s' is not in the image's /etc/passwd. Hint: "
+                                            "use a numeric \"uid:gid\" in sandbox.docker.user",
+                                            u);
+                pgid = uid;
+        }
+        gid = pgid;
+        if (g && lookup(rootfs, "group", g, &gid, NULL, NULL) < 0 && !numeric(g, &gid)) {
+                free(home);
+                return pc_error_set(reterr, -ESRCH, "group '%s' is not in the image's /etc/group",
+                                    g);
+        }
+        *ret_uid = uid;
+        *ret_gid = gid;
+        *ret_home = home ? home : xstrdup("/");
+        return 0;
+}
+
+/* ---- ops ----------------------------------------------------------------------------------- */
+
+static int check_supported(const PcSandboxSpec *spec, PcError *reterr)
+{
+        if (spec->userns)
+                return pc_error_set_kind(reterr, PC_ERROR_INVALID_ARGUMENT, -EOPNOTSUPP,
+                                         "sandbox.native.userns is not implemented by the native "
+                                         "backend yet. Hint: remove it (the sandbox still runs "
+                                         "as an unprivileged uid with no capabilities)");
+        if (spec->apparmor_profile)
+                return pc_error_set_kind(reterr, PC_ERROR_INVALID_ARGUMENT, -EOPNOTSUPP,
+                                         "apparmorProfile '%s' cannot be applied: AppArmor is "
+                                         "not supported by the native backend on this host. "
+                                         "Hint: remove sandbox.docker.apparmorProfile",
+                                         spec->apparmor_profile);
+        if (spec->setup_command || (spec->packages && spec->packages[0]))
+                return pc_error_set_kind(reterr, PC_ERROR_INVALID_ARGUMENT, -EOPNOTSUPP,
+                                         "setupCommand and packages are not supported by the "
+                                         "native backend yet. Hint: build an image with them: "
+                                         "pincer image build NAME --packages \"...\"");
+        return 0;
+}
+
+static int write_file(const char *dir, const char *name, const char *content)
+{
+        _cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
+        _cleanup_close_ int fd =
+                open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                return -errno;
+        size_t n = strlen(content);
+        if (write(fd, content, n) != (ssize_t) n)
+                return -EIO;
+        return 0;
+}
+
+static int attach_self(void *userdata)
+{
+        return pc_cgroup_attach(userdata, getpid(), NULL);
+}
+
+static int native_create(PcSandbox *sb, const PcSandboxSpec *spec, PcError *reterr)
+{
+        PcNativeBackend *b = sb->backend;
+        _cleanup_(pc_cgroup_freep) PcCgroup *cg = NULL; /* before any goto fail */
+        if (!pc_cgroup_name_valid(spec->name))
+                return pc_error_set(reterr, -EINVAL, "invalid sandbox name '%s'", spec->name);
+        int r = check_supported(spec, reterr);
+        if (r < 0)
+                return r;
+        _cleanup_(pc_native_plan_freep) PcNativePlan *plan = NULL;
+        r = pc_native_plan_build(spec, &plan, reterr);
+        if (r < 0)
+                return r;
+
+        _cleanup_close_ int lock = lock_sandbox(b->state_dir, spec->name, LOCK_EX, reterr);
+        if (lock < 0)
+                return lock;
+        _cleanup_free_ char *dir = run_dir(b->state_dir, spec->name);
+        State old;
+        if (state_read(dir, &old) == 0 && state_alive(&old)) {
+                /* Another process created exactly this sandbox while we waited for the lock
+                 * (two first uses at once): it is what the spec asks for, so use it. */
+                if (streq(old.config_hash, spec->config_hash))
+                        return 0;
+                return pc_error_set_kind(reterr, PC_ERROR_CONFLICT, -EEXIST,
+                                         "a native sandbox named '%s' is running", spec->name);
+        }
+        r = teardown(b->state_dir, spec->name, reterr); /* leftovers of a dead one */
+        if (r < 0)
+                return r;
+
+        _cleanup_free_ char *rootfs = NULL;
+        r = pc_image_path(b->state_dir, spec->image, &rootfs, reterr);
+        if (r < 0)
+                return r;
+        uid_t uid = 0;
+        gid_t gid = 0;
+        _cleanup_free_ char *home = NULL;
+        r = resolve_user(rootfs, plan->user, &uid, &gid, &home, reterr);
+        if (r < 0)
+                return r;
+
+        /* Docker creates a missing bind source as a directory; so do we. */
+        for (size_t i = 0; i < plan->n_mounts; i++)
+                if (plan->mounts[i].type == PC_NATIVE_MOUNT_BIND &&
+                    access(plan->mounts[i].source, F_OK) < 0) {
+                        r = mkdir_p(plan->mounts[i].source, 0755);
+                        if (r < 0)
+                                return pc_error_set(reterr, r, "cannot create bind source '%s': %s",
+                                                    plan->mounts[i].source, strerror(-r));
+                }
+
+        _cleanup_(pc_seccomp_filter_freep) PcSeccompFilter *filter = NULL;
+        r = pc_seccomp_filter_new(plan->seccomp_profile, &filter, reterr);
+        if (r < 0)
+                return r;
+
+        r = mkdir_p(dir, 0700);
+        if (r < 0)
+                return pc_error_set(reterr, r, "cannot create '%s': %s", dir, strerror(-r));
+        /* Mount points (only ever mounted inside the sandbox) and the overlay's layers. */
+        static const char *const subdirs[] = {"root", "lower", "scratch", "upper", "work"};
+        for (size_t i = 0; i < ELEMENTSOF(subdirs) && r >= 0; i++) {
+                if (i >= 3 && plan->read_only_root)
+                        break;
+                _cleanup_free_ char *sub = xasprintf("%s/%s", dir, subdirs[i]);
+                r = RET_NERRNO(mkdir(sub, i == 4 ? 0700 : 0755));
+        }
+        if (r >= 0 && plan->resolv_conf)
+                r = write_file(dir, "resolv.conf", plan->resolv_conf);
+        if (r >= 0)
+                r = write_file(dir, "hosts", plan->hosts);
+        if (r >= 0) {
+                _cleanup_free_ char *hn = xasprintf("%s\n", plan->hostname);
+                r = write_file(dir, "hostname", hn);
+        }
+        if (r < 0) {
+                pc_error_set(reterr, r, "cannot prepare '%s': %s", dir, strerror(-r));
+                goto fail;
+        }
+
+        PcCgroupLimits lim = {.memory_bytes = plan->memory_bytes,
+                              .memory_swap_bytes = plan->memory_swap_bytes,
+                              .pids_max = plan->pids_max,
+                              .cpus = plan->cpus};
+        r = pc_cgroup_create(spec->name, &lim, &cg, reterr);
+        if (r < 0)
+                goto fail;
+
+        PcNativeInit init = {.plan = plan,
+                             .rootfs = rootfs,
+                             .run_dir = dir,
+                             .uid = uid,
+                             .gid = gid,
+                             .home = home,
+                             .filter = filter};
+        State s = {.created_at_ms = now_ms()};
+        r = pc__native_spawn(&init, attach_self, cg, &s.pid, reterr);
+        if (r < 0)
+                goto fail;
+        r = helper_starttime(s.pid, &s.start_time);
+        if (r >= 0) {
+                snprintf(s.config_hash, sizeof(s.config_hash), "%s", spec->config_hash);
+                snprintf(s.image, sizeof(s.image), "%s", spec->image);
+                r = state_write(dir, &s);
+        }
+        if (r < 0) {
+                (void) kill(s.pid, SIGKILL);
+                pc_error_set(reterr, r, "recording the sandbox in '%s': %s", dir, strerror(-r));
+                goto fail;
+        }
+        return 0;
+fail:;
+        PcError ignored = PC_ERROR_INIT;
+        (void) teardown(b->state_dir, spec->name, &ignored);
+        return r;
+}
+
+static int native_exec(PcSandbox *sb, const PcExecRequest *req, PcExecResult *ret, PcError *reterr)
+{
+        PcNativeBackend *b = sb->backend;
+        _cleanup_free_ char *dir = run_dir(b->state_dir, sb->name);
+        _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return pc_error_set_kind(reterr, PC_ERROR_NOT_FOUND, -ENOENT,
+                                         "no native sandbox '%s'", sb->name);
+        return pc__native_control_exec(dfd, req, ret, reterr);
+}
+
+static int native_destroy(PcSandbox *sb, PcError *reterr)
+{
+        PcNativeBackend *b = sb->backend;
+        if (!pc_cgroup_name_valid(sb->name))
+                return pc_error_set(reterr, -EINVAL, "invalid sandbox name '%s'", sb->name);
+        _cleanup_close_ int lock = lock_sandbox(b->state_dir, sb->name, LOCK_EX, reterr);
+        if (lock < 0)
+                return lock;
+        return teardown(b->state_dir, sb->name, reterr);
+}
+
+static int native_inspect(PcSandbox *sb, PcSandboxInfo *ret, PcError *reterr)
+{
+        PcNativeBackend *b = sb->backend;
+        memset(ret, 0, sizeof(*ret));
+        if (!pc_cgroup_name_valid(sb->name)) {
+                ret->state = PC_SANDBOX_STATE_MISSING;
+                return 0;
+        }
+        /* Shared: waits for a create or destroy in another process to finish, so two first
+         * uses at once see one sandbox (the second one reuses it). */
+        _cleanup_close_ int lock = lock_sandbox(b->state_dir, sb->name, LOCK_SH, NULL);
+        (void) lock; /* held until return */
+        _cleanup_free_ char *dir = run_dir(b->state_dir, sb->name);
+        State s;
+        int r = state_read(dir, &s);
+        if (r < 0) {
+                ret->state = access(dir, F_OK) == 0 ? PC_SANDBOX_STATE_STOPPED
+                                                    : PC_SANDBOX_STATE_MISSING;
+                return 0;
+        }
+        ret->state = state_alive(&s) ? PC_SANDBOX_STATE_RUNNING : PC_SANDBOX_STATE_STOPPED;
+        memcpy(ret->config_hash, s.config_hash, sizeof(ret->config_hash));
+        ret->created_at_ms = s.created_at_ms;
+        memcpy(ret->image, s.image, sizeof(ret->image));
+        return 0;
+}
+
+static int native_stats(PcSandbox *sb, PcSandboxStats *ret, PcError *reterr)
+{
+        PcNativeBackend *b = sb->backend;
+        _cleanup_free_ char *dir = run_dir(b->state_dir, sb->name);
+        State s;
+        if (state_read(dir, &s) < 0 || !state_alive(&s))
+                return pc_error_set_kind(reterr, PC_ERROR_NOT_FOUND, -ENOENT,
+                                         "native sandbox '%s' is not running", sb->name);
+        _cleanup_(pc_cgroup_freep) PcCgroup *cg = NULL;
+        int r = pc_cgroup_open(sb->name, &cg, reterr);
+        if (r < 0)
+                return r;
+        uint64_t mem = 0, lim = 0, cpu = 0;
+        uint32_t pids = 0;
+        r = pc_cgroup_stats(cg, &mem, &lim, &cpu, &pids);
+        if (r < 0)
+                return pc_error_set(reterr, r, "reading the cgroups: %s", strerror(-r));
+        *ret = (PcSandboxStats){.cpu_usec = cpu,
+                                .memory_bytes = mem,
+                                .memory_limit_bytes = lim == UINT64_MAX ? 0 : lim,
+                                .pids = pids};
+        return 0;
+}
+
+const PcSandboxOps pc_native_sandbox_ops = {
+        .name = "native",
+        .create = native_create,
+        .exec = native_exec,
+        .destroy = native_destroy,
+        .inspect = native_inspect,
+        .stats = native_stats,
+};
+
+int pc_native_cleanup_stale(const char *state_dir, PcError *reterr)
+{
+        _cleanup_free_ char *base = run_dir(state_dir, NULL);
+        DIR *d = opendir(base);
+        int removed = 0;
+        char **live = NULL;
+        size_t n_live = 0, alloc = 0;
+        if (d) {
+                struct dirent *de;
+                while ((de = readdir(d))) {
+                        if (de->d_name[0] == '.')
+                                continue;
+                        _cleanup_free_ char *dir = run_dir(state_dir, de->d_name);
+                        /* Locked: someone is creating or destroying it right now. */
+                        _cleanup_free_ char *lp = xasprintf("%s/.%s.lock", base, de->d_name);
+                        _cleanup_close_ int lfd =
+                                open(lp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+                        if (lfd < 0 || flock(lfd, LOCK_EX | LOCK_NB) < 0)
+                                continue;
+                        State s;
+                        if (state_read(dir, &s) == 0 && state_alive(&s)) {
+                                live = xgrow(live, &alloc, n_live + 1, sizeof(char *));
+                                live[n_live++] = xstrdup(de->d_name);
+                                continue;
+                        }
+                        if (teardown(state_dir, de->d_name, reterr) < 0)
+                                continue;
+                        removed++;
+                }
+                closedir(d);
+        }
+        /* Groups whose run dir is already gone (a crash between the two removals). cgroups
+         * are global: only names this state dir has a lock file for are ours, and only while
+         * nobody holds that lock and no process is left in them. */
+        char **names = NULL;
+        if (pc_cgroup_list_stale(&names) >= 0) {
+                for (char **n = names; n && *n; n++) {
+                        bool is_live = false;
+                        for (size_t i = 0; i < n_live; i++)
+                                is_live |= streq(live[i], *n);
+                        _cleanup_free_ char *lp = xasprintf("%s/.%s.lock", base, *n);
+                        _cleanup_close_ int lfd = open(lp, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+                        PcCgroup *cg = NULL;
+                        if (is_live || lfd < 0 || flock(lfd, LOCK_EX | LOCK_NB) < 0 ||
+                            pc_cgroup_open(*n, &cg, NULL) < 0)
+                                continue;
+                        uint32_t pids = 1;
+                        if (pc_cgroup_stats(cg, NULL, NULL, NULL, &pids) >= 0 && pids == 0)
+                                (void) pc_cgroup_destroy(cg, NULL);
+                        pc_cgroup_free(cg);
+                }
+                pc_cgroup_names_free(names);
+        }
+        for (size_t i = 0; i < n_live; i++)
+                free(live[i]);
+        free(live);
+        return removed;
+}
+
+json_t *pc_native_explain(const char *state_dir, const PcSandboxSpec *spec)
+{
+        json_t *problems = json_array();
+        PcError err = PC_ERROR_INIT;
+        _cleanup_(pc_native_plan_freep) PcNativePlan *plan = NULL;
+        json_t *out;
+        if (pc_native_plan_build(spec, &plan, &err) < 0) {
+                json_array_append_new(problems, json_string(err.msg));
+                out = json_object();
+        } else
+                out = json_pack("{s:o}", "plan", pc_native_plan_to_json(plan));
+        err = (PcError) PC_ERROR_INIT;
+        if (check_supported(spec, &err) < 0)
+                json_array_append_new(problems, json_string(err.msg));
+        if (geteuid() != 0)
+                json_array_append_new(problems,
+                                      json_string("the native backend needs root (namespaces, "
+                                                  "mounts, cgroups)"));
+        _cleanup_free_ char *rootfs = NULL;
+        err = (PcError) PC_ERROR_INIT;
+        if (pc_image_path(state_dir, spec->image, &rootfs, &err) < 0)
+                json_array_append_new(problems, json_string(err.msg));
+        else
+                json_object_set_new(out, "rootfs", json_string(rootfs));
+        const char *mode = pc_cgroup_mode();
+        json_object_set_new(out, "cgroupMode", json_string(mode));
+        if (streq(mode, "none") &&
+            (spec->memory_bytes || spec->pids_limit || spec->cpus > 0 || spec->memory_swap_bytes))
+                json_array_append_new(problems,
+                                      json_string("no cgroup filesystem is mounted: the memory, "
+                                                  "pids and cpu limits cannot be applied"));
+        PcSeccompFilter *f = NULL;
+        err = (PcError) PC_ERROR_INIT;
+        if (pc_seccomp_filter_new(spec->seccomp_profile, &f, &err) < 0)
+                json_array_append_new(problems, json_string(err.msg));
+        else {
+                PcBuf sum = PC_BUF_INIT;
+                (void) pc_seccomp_summary(f, &sum);
+                json_t *lines = json_array();
+                char *save = NULL;
+                for (char *l = strtok_r(sum.buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+                        json_array_append_new(lines, json_string(l));
+                json_object_set_new(out, "seccomp", lines);
+                pc_buf_release(&sum);
+                pc_seccomp_filter_free(f);
+        }
+        json_object_set_new(out, "problems", problems);
+        return out;
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cgroups of native sandboxes: one group per sandbox, under a "pincer" parent, in every
+ * hierarchy that holds a controller we limit with.
+ *
+ * The layout is detected once per process (pc_cgroup_mode()):
+ *   unified  /sys/fs/cgroup is cgroup2: /sys/fs/cgroup/pincer/<name>; the pincer parent (and
+ *            the root) get "+memory +pids +cpu" in cgroup.subtree_control.
+ *   hybrid   v1 controllers plus a cgroup2 mount at /sys/fs/cgroup/unified without them:
+ *            limits in /sys/fs/cgroup/{memory,pids,cpu}/pincer/<name>, and a tracking group
+ *            /sys/fs/cgroup/unified/pincer/<name> for cgroup.kill.
+ *   legacy   v1 only: /sys/fs/cgroup/{memory,pids,cpu}/pincer/<name>.
+ * The calling process (daemon or CLI) is never moved into any group.
+ *
+ * Primitives: every function returns 0 (or a count) or -errno; the operations a user sees
+ * also fill reterr (may be NULL) naming the file or controller. Nothing logs.
+ * A PcCgroup is a handle (paths only) owned by its creator; freeing it leaves the groups.
+ * Not thread-safe beyond the once-only mode detection, which must first happen on one thread.
+ */
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "base/error.h"
+#include "base/macro.h"
+
+typedef struct PcCgroupLimits {
+        int64_t memory_bytes;      /* 0: unset */
+        int64_t memory_swap_bytes; /* memory + swap, as Docker's memorySwap; -1 unlimited,
+                                      0 unset */
+        int64_t pids_max;          /* 0: unset */
+        double cpus;               /* 0: unset; 1.5 = one and a half CPUs */
+} PcCgroupLimits;
+
+typedef struct PcCgroup PcCgroup;
+
+/* "unified" | "hybrid" | "legacy" ("none" when no cgroup filesystem is mounted). */
+const char *pc_cgroup_mode(void);
+
+/* True for a valid sandbox name: 1..128 of [a-zA-Z0-9._-], not "." or "..". */
+int pc_cgroup_name_valid(const char *name);
+
+/*
+ * Creates the groups of sandbox name (an existing group of that name is reused) and writes
+ * the limits. A limit whose controller is missing is an error naming the controller
+ * (-EOPNOTSUPP), never silently ignored. On error nothing created here is left behind.
+ */
+int pc_cgroup_create(const char *name, const PcCgroupLimits *lim, PcCgroup **ret, PcError *reterr);
+
+/* Puts pid into every group of cg (the parent does this before releasing the child). */
+int pc_cgroup_attach(PcCgroup *cg, pid_t pid, PcError *reterr);
+
+/* A handle on the existing groups of sandbox name (after a restart); -ENOENT when none. */
+int pc_cgroup_open(const char *name, PcCgroup **ret, PcError *reterr);
+
+/* Kills every process in the groups: cgroup.kill where the kernel has it, else SIGKILL to
+ * every pid in cgroup.procs until they are empty (up to about 2 s; -EBUSY after). */
+int pc_cgroup_kill(PcCgroup *cg, PcError *reterr);
+
+/* Kills, then removes every group (retrying while tasks exit). 0 when they are already gone.
+ * The handle stays valid (and must still be freed). */
+int pc_cgroup_destroy(PcCgroup *cg, PcError *reterr);
+
+/* Current usage. Any ret_* may be NULL. ret_mem_limit is UINT64_MAX without a limit; a value
+ * whose controller is missing reads as 0. */
+int pc_cgroup_stats(PcCgroup *cg, uint64_t *ret_mem, uint64_t *ret_mem_limit,
+                    uint64_t *ret_cpu_usec, uint32_t *ret_pids);
+
+/* Names of the pincer groups that exist in any hierarchy, sorted and unique, in a
+ * NULL-terminated array the caller frees with pc_cgroup_names_free(). Returns the count. */
+int pc_cgroup_list_stale(char ***ret_names);
+char **pc_cgroup_names_free(char **names);
+
+/* The name of sandbox group cg. */
+const char *pc_cgroup_name(const PcCgroup *cg);
+
+/* Tests only: use root instead of /sys/fs/cgroup (NULL: back to it) and detect the mode
+ * again. Not thread-safe. */
+void pc__cgroup_set_root(const char *root);
+
+/* Frees the handle only; the groups stay. */
+PcCgroup *pc_cgroup_free(PcCgroup *cg);
+DEFINE_TRIVIAL_CLEANUP_FUNC(PcCgroup *, pc_cgroup_free);

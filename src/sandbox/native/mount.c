@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The filesystem of a native sandbox, built by its pid 1 in the new mount namespace (design
+ * notes section 6, steps 2-7):
+ *
+ *   hostname; / rprivate; the root (a bind of the image, or an overlay with the sandbox's
+ *   upper dir) at <run>/root; every host-side source (binds, the generated files, the /dev
+ *   nodes) opened as a detached mount with open_tree() BEFORE the pivot; pivot_root(".", ".")
+ *   and detach the old root; then, inside the new root only, /proc, /dev, the tmpfs mounts and
+ *   the detached mounts moved onto their targets, so every target path is resolved inside the
+ *   sandbox's root (a symlink in the image cannot point a mount at the host); finally the
+ *   root is remounted read-only (nosuid, nodev).
+ */
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "native-internal.h"
+
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef OPEN_TREE_CLOEXEC
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+#ifndef MOUNT_ATTR_RDONLY
+#define MOUNT_ATTR_RDONLY 0x00000001
+#define MOUNT_ATTR_NOSUID 0x00000002
+#define MOUNT_ATTR_NODEV  0x00000004
+#define MOUNT_ATTR_NOEXEC 0x00000008
+#endif
+
+struct pc_mount_attr {
+        uint64_t attr_set;
+        uint64_t attr_clr;
+        uint64_t propagation;
+        uint64_t userns_fd;
+};
+
+static const char *const dev_nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
+
+#define FAIL(step, ...)                                                                            \
+        ({                                                                                         \
+                int _e_ = -errno;                                                                  \
+                snprintf(msg, msg_size, step, ##__VA_ARGS__);                                      \
+                _e_ ? _e_ : -EIO;                                                                  \
+        })
+
+static int open_tree_clone(const char *path)
+{
+        return (int) syscall(SYS_open_tree, AT_FDCWD, path,
+                             OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+}
+
+/* The same, refusing any symlink on the way (the path was resolved when it was checked). */
+static int open_tree_nofollow(const char *path)
+{
+        struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS};
+        int fd = (int) syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+        if (fd < 0)
+                return -1;
+        int t = (int) syscall(SYS_open_tree, fd, "",
+                              OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return t;
+}
+
+static int set_attr(int fd, unsigned flags)
+{
+        struct pc_mount_attr a = {};
+        if (flags & PC_NATIVE_MNT_RDONLY)
+                a.attr_set |= MOUNT_ATTR_RDONLY;
+        if (flags & PC_NATIVE_MNT_NOSUID)
+                a.attr_set |= MOUNT_ATTR_NOSUID;
+        if (flags & PC_NATIVE_MNT_NODEV)
+                a.attr_set |= MOUNT_ATTR_NODEV;
+        if (flags & PC_NATIVE_MNT_NOEXEC)
+                a.attr_set |= MOUNT_ATTR_NOEXEC;
+        if (!a.attr_set)
+                return 0;
+        return (int) syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a,
+                             sizeof(a));
+}
+
+/* mkdir -p inside the current root. */
+static int mkdir_p(const char *path, mode_t mode)
+{
+        _cleanup_free_ char *p = xstrdup(path);
+        for (char *s = p + 1; *s; s++) {
+                if (*s != '/')
+                        continue;
+                *s = '\0';
+                if (mkdir(p, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                *s = '/';
+        }
+        if (mkdir(p, mode) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+/* The mount point for a detached mount of type st_mode: a directory or an empty file. */
+static int make_target(const char *target, bool dir)
+{
+        if (dir)
+                return mkdir_p(target, 0755);
+        _cleanup_free_ char *parent = xstrdup(target);
+        char *slash = strrchr(parent, '/');
+        if (slash && slash != parent) {
+                *slash = '\0';
+                int r = mkdir_p(parent, 0755);
+                if (r < 0)
+                        return r;
+        }
+        /* A file target that is a symlink in the image (/etc/resolv.conf often is) is
+         * replaced by a plain file: in the overlay's upper layer, never in the image. */
+        struct stat st;
+        if (lstat(target, &st) == 0 && S_ISLNK(st.st_mode) && unlink(target) < 0)
+                return -errno;
+        int fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0644);
+        if (fd < 0 && errno != EEXIST && errno != EISDIR)
+                return -errno;
+        if (fd >= 0)
+                close(fd);
+        return 0;
+}
+
+static int move_to(int fd, const char *target)
+{
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        int r = make_target(target, S_ISDIR(st.st_mode));
+        if (r < 0)
+                return r;
+        if (syscall(SYS_move_mount, fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                return -errno;
+        return 0;
+}
+
+static int setup_dev(const int *dev_fds, char *msg, size_t msg_size)
+{
+        if (mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k") < 0)
+                return FAIL("mount tmpfs on /dev");
+        for (size_t i = 0; i < ELEMENTSOF(dev_nodes); i++) {
+                char path[32];
+                snprintf(path, sizeof(path), "/dev/%s", dev_nodes[i]);
+                int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+                if (fd < 0)
+                        return FAIL("create %s", path);
+                close(fd);
+                if (syscall(SYS_move_mount, dev_fds[i], "", AT_FDCWD, path,
+                            MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                        return FAIL("bind %s", path);
+        }
+        static const struct {
+                const char *link, *target;
+        } links[] = {
+                {"/dev/fd", "/proc/self/fd"},       {"/dev/stdin", "/proc/self/fd/0"},
+                {"/dev/stdout", "/proc/self/fd/1"}, {"/dev/stderr", "/proc/self/fd/2"},
+                {"/dev/ptmx", "pts/ptmx"},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(links); i++)
+                if (symlink(links[i].target, links[i].link) < 0)
+                        return FAIL("symlink %s", links[i].link);
+        if (mkdir("/dev/shm", 01777) < 0 || mkdir("/dev/pts", 0755) < 0)
+                return FAIL("mkdir in /dev");
+        if (mount("shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                  "mode=1777,size=65536k") < 0)
+                return FAIL("mount /dev/shm");
+        /* A private pty instance (optional: a host without devpts support still works). */
+        (void) mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+                     "newinstance,ptmxmode=0666,mode=0620");
+        if (mount(NULL, "/dev", NULL, MS_REMOUNT | MS_NOSUID | MS_NOEXEC | MS_RDONLY,
+                  "mode=755,size=64k") < 0)
+                return FAIL("remount /dev read-only");
+        return 0;
+}
+
+/* Docker's read-only /proc paths. */
+static int setup_proc(char *msg, size_t msg_size)
+{
+        if (mkdir_p("/proc", 0555) < 0 ||
+            mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+                return FAIL("mount /proc");
+        static const char *const ro[] = {"/proc/sys", "/proc/sysrq-trigger", "/proc/irq",
+                                         "/proc/bus", "/proc/fs"};
+        for (size_t i = 0; i < ELEMENTSOF(ro); i++) {
+                if (access(ro[i], F_OK) < 0)
+                        continue;
+                if (mount(ro[i], ro[i], NULL, MS_BIND | MS_REC, NULL) < 0 ||
+                    mount(NULL, ro[i], NULL,
+                          MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                          NULL) < 0)
+                        return FAIL("make %s read-only", ro[i]);
+        }
+        return 0;
+}
+
+int pc__native_setup_root(const PcNativeInit *init, char *msg, size_t msg_size)
+{
+        const PcNativePlan *p = init->plan;
+        if (sethostname(p->hostname, strlen(p->hostname)) < 0)
+                return FAIL("sethostname '%s'", p->hostname);
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return FAIL("make / private");
+
+        /* The root is always an overlay over the image (bound at <run>/lower, so the image's
+         * path, which has a ':', never reaches the option string; relative paths from the
+         * run dir, so neither does the state dir's). Its upper layer is the sandbox's own
+         * directory when the root is writable; with a read-only root it is a small tmpfs that
+         * only ever holds the mount points the image lacks, so the image is never changed. */
+        if (chdir(init->run_dir) < 0)
+                return FAIL("chdir to the run dir");
+        if (mount(init->rootfs, "lower", NULL, MS_BIND | MS_REC, NULL) < 0)
+                return FAIL("bind the image '%s'", init->rootfs);
+        const char *layer = ".";
+        if (p->read_only_root) {
+                layer = "scratch";
+                if (mount("tmpfs", layer, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755") < 0 ||
+                    mkdir("scratch/upper", 0755) < 0 || mkdir("scratch/work", 0700) < 0)
+                        return FAIL("mount the scratch layer");
+        }
+        _cleanup_free_ char *opts =
+                xasprintf("lowerdir=lower,upperdir=%s/upper,workdir=%s/work", layer, layer);
+        if (mount("overlay", "root", "overlay", 0, opts) < 0)
+                return FAIL("mount the overlay root");
+        _cleanup_free_ char *root = xasprintf("%s/root", init->run_dir);
+
+        /* Everything from the host, opened while the host is still reachable. */
+        int dev_fds[ELEMENTSOF(dev_nodes)];
+        for (size_t i = 0; i < ELEMENTSOF(dev_nodes); i++) {
+                char path[32];
+                snprintf(path, sizeof(path), "/dev/%s", dev_nodes[i]);
+                dev_fds[i] = open_tree_clone(path);
+                if (dev_fds[i] < 0)
+                        return FAIL("open %s", path);
+        }
+        _cleanup_free_ int *fds = xcalloc(p->n_mounts ? p->n_mounts : 1, sizeof(int));
+        for (size_t i = 0; i < p->n_mounts; i++) {
+                const PcNativeMount *m = &p->mounts[i];
+                fds[i] = -1;
+                if (m->type == PC_NATIVE_MOUNT_TMPFS)
+                        continue;
+                _cleanup_free_ char *src = m->type == PC_NATIVE_MOUNT_FILE
+                                                   ? xasprintf("%s/%s", init->run_dir, m->source)
+                                                   : xstrdup(m->source);
+                fds[i] = m->no_symlinks ? open_tree_nofollow(src) : open_tree_clone(src);
+                if (fds[i] < 0)
+                        return FAIL("open the mount source '%s'", src);
+                if (set_attr(fds[i], m->flags) < 0)
+                        return FAIL("set the flags of '%s'", m->target);
+        }
+
+        if (chdir(root) < 0)
+                return FAIL("chdir to the new root");
+        if (syscall(SYS_pivot_root, ".", ".") < 0)
+                return FAIL("pivot_root");
+        if (umount2(".", MNT_DETACH) < 0)
+                return FAIL("detach the old root");
+        if (chdir("/") < 0)
+                return FAIL("chdir /");
+
+        int r = setup_proc(msg, msg_size);
+        if (r < 0)
+                return r;
+        r = mkdir_p("/dev", 0755);
+        if (r < 0) {
+                errno = -r;
+                return FAIL("mkdir /dev");
+        }
+        r = setup_dev(dev_fds, msg, msg_size);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(dev_nodes); i++)
+                close(dev_fds[i]);
+
+        for (size_t i = 0; i < p->n_mounts; i++) {
+                const PcNativeMount *m = &p->mounts[i];
+                if (m->type == PC_NATIVE_MOUNT_TMPFS) {
+                        unsigned long fl = (m->flags & PC_NATIVE_MNT_RDONLY ? MS_RDONLY : 0) |
+                                           (m->flags & PC_NATIVE_MNT_NOSUID ? MS_NOSUID : 0) |
+                                           (m->flags & PC_NATIVE_MNT_NODEV ? MS_NODEV : 0) |
+                                           (m->flags & PC_NATIVE_MNT_NOEXEC ? MS_NOEXEC : 0);
+                        r = mkdir_p(m->target, 0755);
+                        if (r < 0) {
+                                errno = -r;
+                                return FAIL("mkdir '%s'", m->target);
+                        }
+                        if (mount("tmpfs", m->target, "tmpfs", fl, m->data) < 0)
+                                return FAIL("mount tmpfs on '%s'", m->target);
+                        continue;
+                }
+                r = move_to(fds[i], m->target);
+                if (r < 0) {
+                        errno = -r;
+                        return FAIL("mount '%s' on '%s'", m->source, m->target);
+                }
+                close(fds[i]);
+        }
+
+        unsigned long fl =
+                MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | (p->read_only_root ? MS_RDONLY : 0);
+        if (mount(NULL, "/", NULL, fl, NULL) < 0)
+                return FAIL("remount the root%s", p->read_only_root ? " read-only" : "");
+        return 0;
+}
+
+int pc__native_loopback_up(void)
+{
+        _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        struct ifreq ifr = {};
+        strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+        if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+                return -errno;
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+                return -errno;
+        return 0;
+}

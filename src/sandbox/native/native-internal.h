@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared inside src/sandbox/native/ only: the runtime pieces of the native backend.
+ *
+ *   spawn.c    fork → setsid → join the cgroups → unshare the namespaces → fork pid 1
+ *   mount.c    the filesystem of the new pid 1 (section 6 of the design notes, steps 2-7)
+ *   init.c     pid 1: accepts exec requests on the control socket, forks a supervisor per
+ *              request, reaps orphans
+ *   caps.c     the privilege drop of each exec (steps 9-11)
+ *   control.c  the request protocol, both sides
+ *
+ * Everything that runs in a forked child returns -errno and never logs.
+ */
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "base/error.h"
+#include "plan.h"
+#include "sandbox/sandbox.h"
+#include "seccomp.h"
+
+#define PC_NATIVE_CONTROL_SOCK "control.sock"
+#define PC_NATIVE_STATE_FILE   "state.json"
+#define PC_NATIVE_INIT_COMM    "pincer-init"
+/* A request's argv + env + workdir, encoded; bigger requests are refused. */
+#define PC_NATIVE_REQUEST_MAX (4u * 1024u * 1024u)
+
+/* What pid 1 needs to run each exec; lives in pid 1's memory (copied by fork). */
+typedef struct PcNativeInit {
+        const PcNativePlan *plan;
+        const char *rootfs;  /* host path of the image's root filesystem */
+        const char *run_dir; /* host path of <state dir>/run/native/<name> */
+        uid_t uid;           /* spec->user resolved in the image */
+        gid_t gid;
+        const char *home; /* the user's home in the image's passwd, else "/" */
+        const PcSeccompFilter *filter;
+} PcNativeInit;
+
+/* spawn.c: starts the sandbox's pid 1, detached from the caller (its parent is the host's
+ * init or subreaper), in the cgroup attach() joins. The control socket is bound at
+ * <run_dir>/control.sock before. Returns the host pid of pid 1 once its filesystem is ready,
+ * or -errno with reterr quoting the setup step that failed. */
+int pc__native_spawn(const PcNativeInit *init, int (*attach)(void *userdata), void *userdata,
+                     pid_t *ret_pid, PcError *reterr);
+
+/* mount.c: in the new mount namespace, builds the root from init->rootfs and the plan's
+ * mounts and pivots into it. On failure returns -errno and writes the step into msg. */
+int pc__native_setup_root(const PcNativeInit *init, char *msg, size_t msg_size);
+
+/* mount.c: brings the loopback interface of the current network namespace up. */
+int pc__native_loopback_up(void);
+
+/* caps.c: bounding set, ambient set, securebits, groups, uid/gid, then the permitted,
+ * effective and inheritable sets: only the capabilities in keep stay, and only for uid 0.
+ * Async-signal-safe. Returns 0 or -errno. */
+int pc__native_drop_privileges(uint64_t keep, uid_t uid, gid_t gid);
+
+/* init.c: the pid-1 loop on listen_fd; never returns. */
+_noreturn_ void pc__native_init_main(const PcNativeInit *init, int listen_fd);
+
+/* control.c: one decoded request (the server side). */
+typedef struct PcNativeRequest {
+        char *workdir; /* NULL: the plan's */
+        char **argv;   /* NULL-terminated, at least one */
+        char **env;    /* "K=V", NULL-terminated */
+        uint64_t timeout_ms;
+        char *blob; /* the storage the strings point into */
+} PcNativeRequest;
+
+typedef struct PcNativeReply {
+        int32_t exit_code; /* -1 when killed by a signal */
+        int32_t signal;
+        int32_t timed_out;
+        int32_t error; /* -errno when the command could not be started at all, else 0 */
+} PcNativeReply;
+
+void pc__native_request_release(PcNativeRequest *r);
+/* Reads one request and its three fds (stdin, stdout, stderr) from conn. */
+int pc__native_request_recv(int conn, PcNativeRequest *ret, int ret_fds[3]);
+int pc__native_reply_send(int conn, const PcNativeReply *reply);
+
+/* The client side: connects to <run_dir>/control.sock (run_dir_fd is an O_PATH or directory
+ * fd of the run dir, so long state-dir paths work), sends req with pipes, relays stdin, reads
+ * stdout/stderr with the cap, and fills ret. -ENOENT / -ECONNREFUSED when no helper listens. */
+int pc__native_control_exec(int run_dir_fd, const PcExecRequest *req, PcExecResult *ret,
+                            PcError *reterr);
+
+/* The address of <dir_fd>/control.sock through /proc/self/fd (short, whatever the path). */
+int pc__native_control_addr(int run_dir_fd, void *ret_sockaddr_un, unsigned *ret_len);
