@@ -1,0 +1,552 @@
+/* SPDX-License-Identifier: MIT */
+/* The confinement layer of the file tools; the contract is in fsroot.h. */
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/utf8.h"
+#include "fsroot.h"
+
+#define RESOLVE_FLAGS (RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS)
+
+void pc_fs_path_release(PcFsPath *p)
+{
+        if (p->root_fd >= 0)
+                (void) close(p->root_fd);
+        free(p->rel);
+        free(p->view);
+        *p = (PcFsPath) PC_FS_PATH_INIT;
+}
+
+static int openat2_beneath(int dirfd, const char *rel, int flags, mode_t mode)
+{
+        struct open_how how = {
+                .flags = (uint64_t) flags | O_CLOEXEC,
+                .mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
+                .resolve = RESOLVE_FLAGS,
+        };
+        for (;;) {
+                long r = syscall(SYS_openat2, dirfd, *rel ? rel : ".", &how, sizeof(how));
+                if (r >= 0)
+                        return (int) r;
+                if (errno != EAGAIN && errno != EINTR) /* EAGAIN: a concurrent rename */
+                        return -errno;
+        }
+}
+
+/* Replaces Unicode space characters with ' ' (as pi's path-utils does). */
+static void normalize_spaces(PcBuf *out, const char *s)
+{
+        for (const unsigned char *p = (const unsigned char *) s; *p;) {
+                int n = 0;
+                if (p[0] == 0xC2 && p[1] == 0xA0)
+                        n = 2;
+                else if (p[0] == 0xE2 && p[1] == 0x80 && p[2] >= 0x80 &&
+                         (p[2] <= 0x8A || p[2] == 0xAF))
+                        n = 3;
+                else if (p[0] == 0xE2 && p[1] == 0x81 && p[2] == 0x9F)
+                        n = 3;
+                else if (p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x80)
+                        n = 3;
+                if (n) {
+                        pc_buf_addch(out, ' ');
+                        p += n;
+                } else
+                        pc_buf_addch(out, (char) *p++);
+        }
+}
+
+/* Lexical normalisation of an absolute path, like node's path.resolve: "//" and "." collapse,
+ * ".." pops (never above "/"). */
+static char *normalize_abs(const char *path)
+{
+        _cleanup_buf_ PcBuf out = PC_BUF_INIT;
+        const char *p = path;
+        while (*p) {
+                while (*p == '/')
+                        p++;
+                const char *e = strchrnul(p, '/');
+                size_t n = (size_t) (e - p);
+                if (n == 0 || (n == 1 && p[0] == '.')) {
+                } else if (n == 2 && p[0] == '.' && p[1] == '.') {
+                        char *slash = memrchr(out.buf, '/', out.len);
+                        pc_buf_setlen(&out, slash ? (size_t) (slash - out.buf) : 0);
+                } else {
+                        pc_buf_addch(&out, '/');
+                        pc_buf_add(&out, p, n);
+                }
+                p = e;
+        }
+        if (out.len == 0)
+                pc_buf_addch(&out, '/');
+        return pc_buf_detach(&out);
+}
+
+/* Whether path is root or beneath it; returns the remainder ("" or "a/b"). */
+static const char *under(const char *path, const char *root)
+{
+        size_t n = strlen(root);
+        while (n > 1 && root[n - 1] == '/')
+                n--;
+        if (n == 1 && root[0] == '/')
+                return path + 1;
+        if (strncmp(path, root, n) != 0)
+                return NULL;
+        if (path[n] == '\0')
+                return path + n;
+        if (path[n] == '/')
+                return path + n + 1;
+        return NULL;
+}
+
+static char *tilde_root(const char *root)
+{
+        const char *home = getenv("HOME");
+        const char *rest = home && *home && !streq(home, "/") ? under(root, home) : NULL;
+        if (rest)
+                return *rest ? xasprintf("~/%s", rest) : xstrdup("~");
+        return xstrdup(root);
+}
+
+int pc_fs_resolve(const PcToolCall *call, const char *input, bool write, const char *action,
+                  PcFsPath *ret, PcError *reterr)
+{
+        _cleanup_buf_ PcBuf in = PC_BUF_INIT;
+        const char *s = input;
+        if (*s == '@')
+                s++;
+        if (startswith(s, "file://"))
+                s += strlen("file://");
+        normalize_spaces(&in, s);
+        if (in.len == 0)
+                return pc_error_set_kind(reterr, PC_ERROR_INVALID_ARGUMENT, -EINVAL,
+                                         "Invalid path: the path is empty");
+
+        _cleanup_free_ char *abs = NULL;
+        const char *home = getenv("HOME");
+        if ((streq(in.buf, "~") || startswith(in.buf, "~/")) && home && *home)
+                abs = xasprintf("%s/%s", home, in.buf + 1);
+        else if (in.buf[0] == '/')
+                abs = xstrdup(in.buf);
+        else
+                abs = xasprintf("%s/%s", call->cwd ? call->cwd : "/", in.buf);
+        _cleanup_free_ char *norm = normalize_abs(abs);
+
+        const PcToolRoot *best = NULL;
+        const char *rel = NULL;
+        size_t best_len = 0;
+        for (size_t i = 0; i < call->n_roots; i++) {
+                const PcToolRoot *r = &call->roots[i];
+                const char *rest = r->view ? under(norm, r->view) : NULL;
+                if (rest && (!best || strlen(r->view) > best_len)) {
+                        best = r;
+                        rel = rest;
+                        best_len = strlen(r->view);
+                }
+        }
+        if (!best) {
+                if (call->lease)
+                        return pc_error_set_kind(reterr, PC_ERROR_PERMISSION_DENIED, -EXDEV,
+                                                 "Sandbox path escapes allowed mounts; cannot "
+                                                 "%s: %s",
+                                                 action, input);
+                _cleanup_free_ char *shown =
+                        tilde_root(call->n_roots > 0 && call->roots[0].view ? call->roots[0].view
+                                                                            : "/workspace");
+                return pc_error_set_kind(reterr, PC_ERROR_PERMISSION_DENIED, -EXDEV,
+                                         "Path escapes sandbox root (%s): %s. Use a path under "
+                                         "/workspace/ instead.",
+                                         shown, input);
+        }
+        if (write && !best->writable)
+                return pc_error_set_kind(reterr, PC_ERROR_PERMISSION_DENIED, -EROFS,
+                                         "Sandbox path is read-only; cannot %s: %s", action, input);
+        int fd = open(best->host, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return pc_error_set(reterr, -errno, "Cannot open the root '%s' of %s: %m",
+                                    best->view, input);
+        pc_fs_path_release(ret);
+        ret->root = best;
+        ret->root_fd = fd;
+        ret->rel = xstrdup(rel);
+        ret->view = TAKE_PTR(norm);
+        return 0;
+}
+
+/* The model-visible text for an openat2/stat failure. */
+static int fs_error(PcError *reterr, int r, const char *action, const char *display)
+{
+        switch (r) {
+        case -ENOENT:
+                return pc_error_set_kind(reterr, PC_ERROR_NOT_FOUND, r, "File not found: %s",
+                                         display);
+        case -EXDEV:
+        case -ELOOP:
+                return pc_error_set_kind(reterr, PC_ERROR_PERMISSION_DENIED, r,
+                                         "Path escapes the allowed mounts through a symlink or "
+                                         "'..'; cannot %s: %s",
+                                         action, display);
+        case -EISDIR:
+                return pc_error_set(reterr, r, "Cannot %s %s: it is a directory", action, display);
+        case -ENOTDIR:
+                return pc_error_set(reterr, r, "Cannot %s %s: a parent is not a directory", action,
+                                    display);
+        case -EACCES:
+        case -EPERM:
+                return pc_error_set_kind(reterr, PC_ERROR_PERMISSION_DENIED, r,
+                                         "Permission denied; cannot %s: %s", action, display);
+        default:
+                errno = -r;
+                return pc_error_set(reterr, r, "Cannot %s %s: %m", action, display);
+        }
+}
+
+static int check_regular(const struct stat *st, const char *action, const char *display,
+                         PcError *reterr)
+{
+        if (S_ISDIR(st->st_mode))
+                return fs_error(reterr, -EISDIR, action, display);
+        if (!S_ISREG(st->st_mode))
+                return pc_error_set(reterr, -EINVAL, "Cannot %s %s: not a regular file", action,
+                                    display);
+        if (st->st_nlink > 1)
+                return pc_error_set_kind(reterr, PC_ERROR_PERMISSION_DENIED, -EMLINK,
+                                         "Refusing to %s %s: the file has %ju hard links and may "
+                                         "alias a file outside the allowed mounts",
+                                         action, display, (uintmax_t) st->st_nlink);
+        return 0;
+}
+
+int pc_fs_read(const PcFsPath *p, const char *action, const char *display, size_t max,
+               char **ret_data, size_t *ret_len, PcError *reterr)
+{
+        _cleanup_close_ int fd =
+                openat2_beneath(p->root_fd, p->rel, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
+        if (fd < 0)
+                return fs_error(reterr, fd, action, display);
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return fs_error(reterr, -errno, action, display);
+        int r = check_regular(&st, action, display, reterr);
+        if (r < 0)
+                return r;
+        if ((uint64_t) st.st_size > max)
+                return pc_error_set(reterr, -EFBIG,
+                                    "File too large: %s is %jd bytes; the limit is %zu bytes (%zu "
+                                    "MiB). Read a part of it with exec (head, sed -n)",
+                                    display, (intmax_t) st.st_size, max, max >> 20);
+        size_t alloc = (size_t) st.st_size + 1, n = 0;
+        _cleanup_free_ char *buf = xmalloc(alloc + 1);
+        for (;;) {
+                if (n == alloc) {
+                        if (n > max)
+                                return pc_error_set(reterr, -EFBIG,
+                                                    "File too large: %s grew beyond %zu bytes",
+                                                    display, max);
+                        alloc = alloc * 2 > max + 1 ? max + 1 : alloc * 2;
+                        buf = xrealloc(buf, alloc + 1);
+                }
+                ssize_t k = read(fd, buf + n, alloc - n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return fs_error(reterr, -errno, action, display);
+                if (k == 0)
+                        break;
+                n += (size_t) k;
+        }
+        if (n > max)
+                return pc_error_set(reterr, -EFBIG, "File too large: %s grew beyond %zu bytes",
+                                    display, max);
+        buf[n] = '\0';
+        *ret_data = TAKE_PTR(buf);
+        *ret_len = n;
+        return 0;
+}
+
+/* Splits rel into the parent part and the last component. */
+static int split_rel(const char *rel, char **ret_parent, const char **ret_name)
+{
+        const char *slash = strrchr(rel, '/');
+        const char *name = slash ? slash + 1 : rel;
+        if (!*name || streq(name, ".") || streq(name, ".."))
+                return -EISDIR;
+        *ret_parent = slash ? xstrndup(rel, (size_t) (slash - rel)) : xstrdup("");
+        *ret_name = name;
+        return 0;
+}
+
+/* Opens (creating when mkdirs) every directory of parent beneath the root; returns an fd. */
+static int open_parent(int root_fd, const char *parent, bool mkdirs, int64_t uid, int64_t gid)
+{
+        int fd = openat2_beneath(root_fd, parent, O_PATH | O_DIRECTORY, 0);
+        if (fd != -ENOENT || !mkdirs)
+                return fd;
+        /* walk from the root: each prefix is opened beneath the root again */
+        _cleanup_free_ char *prefix = xstrdup(parent);
+        for (char *p = prefix;; p++) {
+                if (*p != '/' && *p != '\0')
+                        continue;
+                char saved = *p;
+                *p = '\0';
+                _cleanup_close_ int d = openat2_beneath(root_fd, prefix, O_PATH | O_DIRECTORY, 0);
+                if (d == -ENOENT) {
+                        char *slash = strrchr(prefix, '/');
+                        const char *name = slash ? slash + 1 : prefix;
+                        if (slash)
+                                *slash = '\0';
+                        _cleanup_close_ int up = openat2_beneath(root_fd, slash ? prefix : "",
+                                                                 O_PATH | O_DIRECTORY, 0);
+                        if (slash)
+                                *slash = '/';
+                        if (up < 0)
+                                return up;
+                        if (*name && !streq(name, ".") && !streq(name, "..")) {
+                                if (mkdirat(up, name, 0777) < 0) {
+                                        if (errno != EEXIST)
+                                                return -errno;
+                                } else if (uid >= 0 || gid >= 0)
+                                        (void) fchownat(up, name, (uid_t) uid, (gid_t) gid,
+                                                        AT_SYMLINK_NOFOLLOW);
+                        }
+                        d = openat2_beneath(root_fd, prefix, O_PATH | O_DIRECTORY, 0);
+                }
+                if (d < 0)
+                        return d;
+                *p = saved;
+                if (saved == '\0')
+                        break;
+        }
+        return openat2_beneath(root_fd, parent, O_PATH | O_DIRECTORY, 0);
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+        const char *p = data;
+        while (len > 0) {
+                ssize_t k = write(fd, p, len);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return -errno;
+                p += k;
+                len -= (size_t) k;
+        }
+        return 0;
+}
+
+static void temp_name(char *buf, size_t n, int i)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        snprintf(buf, n, ".pincer-tmp-%d-%lx-%d", (int) getpid(), (unsigned long) ts.tv_nsec, i);
+}
+
+/* An unnamed O_TMPFILE in the directory when the filesystem supports it (nothing is left
+ * behind when the gateway dies before the rename), else a unique name made with O_EXCL
+ * (tmp is set; *ret_anon false). */
+static int create_temp(int dfd, mode_t mode, bool *ret_anon, char *tmp, size_t n)
+{
+        int fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+        if (fd >= 0) {
+                *ret_anon = true;
+                return fd;
+        }
+        *ret_anon = false;
+        for (int i = 0; i < 100; i++) {
+                temp_name(tmp, n, i);
+                fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+                if (fd >= 0)
+                        return fd;
+                if (errno != EEXIST) {
+                        tmp[0] = '\0';
+                        return -errno;
+                }
+        }
+        tmp[0] = '\0';
+        return -EEXIST;
+}
+
+/* Gives an O_TMPFILE a unique name in dfd (AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; the
+ * /proc/self/fd link works without it). */
+static int link_temp(int fd, int dfd, char *tmp, size_t n)
+{
+        char proc[64];
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        for (int i = 0; i < 100; i++) {
+                temp_name(tmp, n, i);
+                if (linkat(fd, "", dfd, tmp, AT_EMPTY_PATH) == 0)
+                        return 0;
+                if (errno != EEXIST && linkat(AT_FDCWD, proc, dfd, tmp, AT_SYMLINK_FOLLOW) == 0)
+                        return 0;
+                if (errno != EEXIST) {
+                        tmp[0] = '\0';
+                        return -errno;
+                }
+        }
+        tmp[0] = '\0';
+        return -EEXIST;
+}
+
+/* Where an in-root symlink points: the path beneath the root of the file the kernel reaches
+ * by following it beneath the root (-EXDEV when it leaves, -ENOENT when it dangles). */
+static int resolve_link(const PcFsPath *p, char **ret_rel)
+{
+        _cleanup_close_ int t = openat2_beneath(p->root_fd, p->rel, O_PATH, 0);
+        if (t < 0)
+                return t;
+        char proc[64], root_path[PATH_MAX], target[PATH_MAX];
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", p->root_fd);
+        ssize_t n = readlink(proc, root_path, sizeof(root_path) - 1);
+        if (n < 0)
+                return -errno;
+        root_path[n] = '\0';
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", t);
+        n = readlink(proc, target, sizeof(target) - 1);
+        if (n < 0)
+                return -errno;
+        target[n] = '\0';
+        const char *rest = under(target, root_path);
+        if (!rest || !*rest)
+                return -EXDEV;
+        *ret_rel = xstrdup(rest);
+        return 0;
+}
+
+static int write_at(const PcFsPath *p, const char *display, const void *data, size_t len,
+                    bool mkdirs, int64_t uid, int64_t gid, int depth, PcError *reterr);
+
+int pc_fs_write(const PcFsPath *p, const char *display, const void *data, size_t len, bool mkdirs,
+                int64_t uid, int64_t gid, PcError *reterr)
+{
+        return write_at(p, display, data, len, mkdirs, uid, gid, 0, reterr);
+}
+
+static int write_at(const PcFsPath *p, const char *display, const void *data, size_t len,
+                    bool mkdirs, int64_t uid, int64_t gid, int depth, PcError *reterr)
+{
+        if (len > PC_FS_WRITE_MAX)
+                return pc_error_set(reterr, -EFBIG,
+                                    "Content too large for %s: %zu bytes; the limit is %u bytes",
+                                    display, len, PC_FS_WRITE_MAX);
+        _cleanup_free_ char *parent = NULL;
+        const char *name = NULL;
+        int r = split_rel(p->rel, &parent, &name);
+        if (r < 0)
+                return fs_error(reterr, r, "write", display);
+        _cleanup_close_ int pfd = open_parent(p->root_fd, parent, mkdirs, uid, gid);
+        if (pfd < 0)
+                return fs_error(reterr, pfd, "write", display);
+        /* a real directory fd (O_PATH cannot be used for creating) */
+        _cleanup_close_ int dfd = openat2_beneath(pfd, "", O_RDONLY | O_DIRECTORY, 0);
+        if (dfd < 0)
+                return fs_error(reterr, dfd, "write", display);
+
+        for (int attempt = 0;; attempt++) {
+                struct stat st;
+                bool exists = fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+                if (!exists && errno != ENOENT)
+                        return fs_error(reterr, -errno, "write", display);
+                if (exists && S_ISLNK(st.st_mode) && depth == 0) {
+                        /* an in-root link: write the file it points to, once */
+                        _cleanup_free_ char *rel = NULL;
+                        r = resolve_link(p, &rel);
+                        if (r == -EXDEV || r == -ELOOP)
+                                return fs_error(reterr, r, "write", display);
+                        if (r >= 0) {
+                                PcFsPath q = *p;
+                                q.rel = rel;
+                                return write_at(&q, display, data, len, false, uid, gid, 1, reterr);
+                        }
+                }
+                if (exists && S_ISLNK(st.st_mode))
+                        return pc_error_set_kind(reterr, PC_ERROR_PERMISSION_DENIED, -ELOOP,
+                                                 "Refusing to write %s: it is a symlink that "
+                                                 "does not lead to a file inside the allowed "
+                                                 "mounts",
+                                                 display);
+                if (exists && (r = check_regular(&st, "write", display, reterr)) < 0)
+                        return r;
+
+                /* a new file: 0666 and the kernel applies the umask; an existing one: created
+                 * 0600 (no one can read the new content early), then given the old mode */
+                char tmp[64] = "";
+                bool anon = true;
+                _cleanup_close_ int fd =
+                        create_temp(dfd, exists ? 0600 : 0666, &anon, tmp, sizeof(tmp));
+                if (fd < 0)
+                        return fs_error(reterr, fd, "write", display);
+
+                r = write_all(fd, data, len);
+                /* the owner: the old one, or the call's for a new file; only root can give a
+                 * file away, so a gateway that is not root keeps it (best effort) */
+                if (r >= 0 && exists && geteuid() == 0)
+                        r = RET_NERRNO(fchown(fd, st.st_uid, st.st_gid));
+                else if (r >= 0 && !exists && (uid >= 0 || gid >= 0)) {
+                        r = RET_NERRNO(fchown(fd, (uid_t) uid, (gid_t) gid));
+                        if (r == -EPERM && geteuid() != 0)
+                                r = 0;
+                }
+                if (r >= 0 && exists)
+                        r = RET_NERRNO(fchmod(fd, st.st_mode & 07777));
+                if (r >= 0)
+                        r = RET_NERRNO(fsync(fd));
+                if (r >= 0 && anon)
+                        r = link_temp(fd, dfd, tmp, sizeof(tmp));
+                if (r >= 0)
+                        r = RET_NERRNO((int) syscall(SYS_renameat2, dfd, tmp, dfd, name,
+                                                     exists ? 0 : RENAME_NOREPLACE));
+                if (r < 0) {
+                        if (tmp[0])
+                                (void) unlinkat(dfd, tmp, 0);
+                        if (r == -EEXIST && attempt < 3)
+                                continue; /* created concurrently: check it again */
+                        return fs_error(reterr, r, "write", display);
+                }
+                (void) fsync(dfd);
+                return 0;
+        }
+}
+
+int pc_fs_unlink(const PcFsPath *p, const char *display, PcError *reterr)
+{
+        _cleanup_free_ char *parent = NULL;
+        const char *name = NULL;
+        int r = split_rel(p->rel, &parent, &name);
+        if (r < 0)
+                return fs_error(reterr, r, "delete", display);
+        _cleanup_close_ int pfd = open_parent(p->root_fd, parent, false, -1, -1);
+        if (pfd < 0)
+                return fs_error(reterr, pfd, "delete", display);
+        _cleanup_close_ int dfd = openat2_beneath(pfd, "", O_RDONLY | O_DIRECTORY, 0);
+        if (dfd < 0)
+                return fs_error(reterr, dfd, "delete", display);
+        if (unlinkat(dfd, name, 0) < 0)
+                return fs_error(reterr, -errno, "delete", display);
+        (void) fsync(dfd);
+        return 0;
+}
+
+size_t pc_fs_utf16_length(const char *s, size_t len)
+{
+        size_t n = 0;
+        for (size_t i = 0; i < len; i++) {
+                unsigned char c = (unsigned char) s[i];
+                if ((c & 0xC0) == 0x80)
+                        continue; /* continuation byte */
+                n += c >= 0xF0 ? 2 : 1;
+        }
+        return n;
+}
+
+void pc_fs_result_error(PcToolResult *ret, const PcError *e)
+{
+        _cleanup_free_ char *msg = pc_utf8_sanitize(e->msg, strlen(e->msg));
+        pc_tool_result_text(ret, msg, true);
+}

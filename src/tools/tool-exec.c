@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * exec: run a shell command in the session's sandbox (spec 3.1).
+ *
+ *   {command, workdir?, env?, timeoutSeconds? (alias timeout), background?, yieldMs?}
+ *
+ * The command runs as `/bin/sh -lc <command>` in the sandbox's working directory (or workdir,
+ * which must be the workspace or below it; another path falls back to the workspace with
+ * OpenClaw's warning line). The environment is the sandbox's sanitised env plus the call's
+ * env, sanitised with the same rules (secrets are dropped, not passed). Output: stdout and
+ * stderr aggregated, capped at PC_EXEC_OUTPUT_CAP characters; a non-zero exit appends
+ * "(Command exited with code N)"; a timeout is an error result.
+ */
+#include <math.h>
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/utf8.h"
+#include "tool.h"
+
+#define PC_EXEC_OUTPUT_CAP      200000 /* characters, as OpenClaw */
+#define PC_EXEC_DEFAULT_TIMEOUT 1800   /* seconds; tools.exec.timeoutSeconds overrides */
+#define PC_EXEC_MAX_TIMEOUT     86400
+#define PC_EXEC_COMMAND_MAX     (256 * 1024)
+
+static bool path_is_under(const char *path, const char *root)
+{
+        size_t n = strlen(root);
+        if (n > 1 && root[n - 1] == '/')
+                n--;
+        return strncmp(path, root, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+static int number_arg(const json_t *args, const char *key, double *ret, PcError *reterr)
+{
+        const json_t *v = json_object_get(args, key);
+        if (!v)
+                return 0;
+        if (!json_is_number(v) || !isfinite(json_number_value(v)) || json_number_value(v) < 0)
+                return pc_error_set(reterr, -EINVAL, "exec: '%s' must be a non-negative number",
+                                    key);
+        *ret = json_number_value(v);
+        return 1;
+}
+
+int pc_tool_exec(const PcToolCall *call, PcToolResult *ret, PcError *reterr)
+{
+        const json_t *args = call->args;
+        const char *command = json_string_value(json_object_get(args, "command"));
+        if (!command)
+                return pc_error_set(reterr, -EINVAL, "exec: 'command' is required (a string)");
+        if (strlen(command) > PC_EXEC_COMMAND_MAX)
+                return pc_error_set(reterr, -E2BIG, "exec: 'command' is longer than %d bytes",
+                                    PC_EXEC_COMMAND_MAX);
+        const char *p = command;
+        while (*p == ' ' || *p == '\t' || *p == '\n')
+                p++;
+        if (!*p)
+                return pc_error_set(reterr, -EINVAL, "exec: 'command' is empty");
+        if (json_is_true(json_object_get(args, "background")) || json_object_get(args, "yieldMs"))
+                return pc_error_set(reterr, -EINVAL,
+                                    "exec: background runs (background, yieldMs) and the process "
+                                    "tool are not implemented in this version; run the command in "
+                                    "the foreground");
+        const json_t *env = json_object_get(args, "env");
+        if (env && !json_is_object(env))
+                return pc_error_set(reterr, -EINVAL, "exec: 'env' must be an object of strings");
+        if (!call->lease)
+                return pc_error_set(reterr, -EOPNOTSUPP, "exec: host execution is not available");
+
+        const PcSandboxSpec *spec = pc_sandbox_lease_spec(call->lease);
+
+        /* timeout: the call's, else tools.exec.timeoutSeconds (or timeoutSec), else 1800 s */
+        double timeout = PC_EXEC_DEFAULT_TIMEOUT;
+        const json_t *cfg_exec = json_object_get(json_object_get(call->effective, "tools"), "exec");
+        const json_t *ct = json_object_get(cfg_exec, "timeoutSeconds");
+        if (!ct)
+                ct = json_object_get(cfg_exec, "timeoutSec");
+        if (json_is_number(ct))
+                timeout = json_number_value(ct);
+        int r = number_arg(args, "timeoutSeconds", &timeout, reterr);
+        if (r == 0)
+                r = number_arg(args, "timeout", &timeout, reterr);
+        if (r < 0)
+                return r;
+        if (timeout == 0 || timeout > PC_EXEC_MAX_TIMEOUT)
+                timeout = PC_EXEC_MAX_TIMEOUT; /* 0 disables the timeout: the hard cap remains */
+
+        _cleanup_buf_ PcBuf text = PC_BUF_INIT;
+        const char *workdir = spec->workdir;
+        const char *asked = json_string_value(json_object_get(args, "workdir"));
+        if (asked && *asked) {
+                if (asked[0] == '/' && path_is_under(asked, spec->workdir) && !strstr(asked, ".."))
+                        workdir = asked;
+                else
+                        pc_buf_addf(&text,
+                                    "Warning: workdir \"%s\" is unavailable; using \"%s\".\n",
+                                    asked, spec->workdir);
+        }
+
+        PcSandboxEnv senv = {0};
+        pc_sandbox_exec_env(spec, env, &senv);
+        const char *argv[] = {"/bin/sh", "-lc", command, NULL};
+        PcExecRequest req = {
+                .argv = argv,
+                .workdir = workdir,
+                .env = senv.vars,
+                .n_env = senv.n_vars,
+                .timeout_ms = (uint64_t) (timeout * 1000.0),
+                .max_output = PC_EXEC_OUTPUT_CAP,
+        };
+        PcExecResult res;
+        pc_exec_result_init(&res);
+        r = pc_sandbox_lease_exec(call->lease, &req, &res, reterr);
+        pc_sandbox_env_release(&senv);
+        if (r < 0) {
+                pc_exec_result_release(&res);
+                return r;
+        }
+
+        size_t start = text.len;
+        pc_buf_add(&text, res.out.buf, res.out.len);
+        pc_buf_add(&text, res.err.buf, res.err.len);
+        if (text.len - start > PC_EXEC_OUTPUT_CAP)
+                pc_buf_setlen(&text, start + PC_EXEC_OUTPUT_CAP);
+        bool truncated = res.out_truncated || res.err_truncated ||
+                         res.out.len + res.err.len > PC_EXEC_OUTPUT_CAP;
+        _cleanup_free_ char *aggregated = pc_utf8_sanitize(text.buf + start, text.len - start);
+        if (text.len == start)
+                pc_buf_addstr(&text, "(no output)");
+        if (truncated)
+                pc_buf_addf(&text, "\n\n[output truncated at %d characters]", PC_EXEC_OUTPUT_CAP);
+        if (res.timed_out)
+                pc_buf_addf(&text, "\n\nCommand timed out after %g seconds", timeout);
+        else if (res.exit_code != 0)
+                pc_buf_addf(&text, "\n\n(Command exited with code %d)", res.exit_code);
+
+        _cleanup_free_ char *shown = pc_utf8_sanitize(text.buf, text.len);
+        pc_tool_result_text(ret, shown, res.timed_out);
+        ret->details = json_pack("{s:s,s:i,s:I,s:s,s:s,s:b}", "status",
+                                 res.timed_out ? "failed" : "completed", "exitCode", res.exit_code,
+                                 "durationMs", (json_int_t) (res.duration_us / 1000), "aggregated",
+                                 aggregated, "cwd", workdir, "truncated", truncated);
+        ret->exit_code = res.exit_code;
+        ret->bytes_in = strlen(command);
+        ret->bytes_out = res.out.len + res.err.len;
+        pc_exec_result_release(&res);
+        return 0;
+}

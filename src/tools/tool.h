@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One tool implementation: what dispatch.c (the one choke point) hands a tool after policy,
+ * sandbox and session are settled, and what the tool hands back.
+ *
+ * Tools never decide policy, never pick a sandbox and never write the audit log: dispatch
+ * does all three, around every call, for every entry point. A tool only runs.
+ */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "base/error.h"
+#include "config/config.h"
+#include "sandbox/manager.h"
+
+/* Where a file tool may read and write: one root per mount, mapping the path the model sees
+ * (container path when sandboxed: /workspace, /agent, bind targets; the agent workspace
+ * itself when on the host) to a host directory. */
+typedef struct PcToolRoot {
+        const char *view; /* the path prefix the model uses, e.g. "/workspace" */
+        const char *host; /* the host directory it maps to */
+        bool writable;    /* false: writes are refused with the spec's read-only message */
+} PcToolRoot;
+
+/* The call as dispatch resolved it. Everything is borrowed for the duration of the call. */
+typedef struct PcToolCall {
+        const char *tool;   /* normalised tool name ("exec", "read", ...) */
+        const json_t *args; /* the arguments object (never NULL; {} when absent) */
+        const PcConfig *cfg;
+        const PcAgent *agent;
+        const char *session_key;
+        const json_t *effective; /* pc_config_agent_effective(cfg, agent, false) */
+        PcSandboxLease *lease;   /* the session's sandbox, or NULL when on the host */
+        const PcToolRoot *roots; /* file roots, most specific first */
+        size_t n_roots;
+        const char *cwd;  /* the default working directory in the model's view */
+        int64_t uid, gid; /* owner for files the tool creates (-1: the caller's) */
+} PcToolCall;
+
+/* OpenClaw's AgentToolResult: {content: [{type: "text", text}...], details}. A failed tool
+ * run is a result with is_error set (the model sees the message), not a PcError; PcError is
+ * for "the tool could not run at all" (bad arguments → PC_ERROR_INVALID_ARGUMENT). */
+typedef struct PcToolResult {
+        json_t *content; /* array of content blocks (owned) */
+        json_t *details; /* object or NULL (owned) */
+        bool is_error;
+        /* for the audit record */
+        int exit_code;    /* exec: the exit status; -1 when not applicable */
+        size_t bytes_in;  /* what the tool read from its arguments (stdin, file content) */
+        size_t bytes_out; /* what it produced */
+} PcToolResult;
+
+void pc_tool_result_init(PcToolResult *r);
+void pc_tool_result_release(PcToolResult *r);
+/* Sets content to one text block (copied) and is_error. */
+void pc_tool_result_text(PcToolResult *r, const char *text, bool is_error);
+
+typedef int (*PcToolFn)(const PcToolCall *call, PcToolResult *ret, PcError *reterr);
+
+/* The implementations. */
+int pc_tool_exec(const PcToolCall *call, PcToolResult *ret, PcError *reterr);
+int pc_tool_read(const PcToolCall *call, PcToolResult *ret, PcError *reterr);
+int pc_tool_write(const PcToolCall *call, PcToolResult *ret, PcError *reterr);
+int pc_tool_edit(const PcToolCall *call, PcToolResult *ret, PcError *reterr);
+int pc_tool_apply_patch(const PcToolCall *call, PcToolResult *ret, PcError *reterr);
