@@ -29,6 +29,8 @@ extern const PcVerb pc_verb_version;
 extern const PcVerb pc_verb_config;
 extern const PcVerb pc_verb_sandbox;
 extern const PcVerb pc_verb_tools;
+extern const PcVerb pc_verb_image;
+extern const PcVerb pc_verb_gateway;
 
 const PcVerb *const *pc_cli_verbs(void);
 const PcVerb *pc_cli_find_verb(const char *name);
@@ -48,6 +50,15 @@ int pc_cli_unknown_agent(const char *verb, const struct PcConfig *cfg, const cha
  * or the exit code after printing why (unknown agent, or a session of another agent). */
 int pc_cli_pick_agent(const char *verb, const struct PcConfig *cfg, const char *agent_id,
                       const char *session_key, const struct PcAgent **ret);
+/* cmd-sandbox.c: the registry and a sandbox manager with every backend of this build, for
+ * the config's state dir; returns 0 or PC_EXIT_FAILURE (after printing why). */
+struct PcStore;
+struct PcSandboxManager;
+int pc_cli_open_manager(const struct PcConfig *cfg, struct PcStore **ret_store,
+                        struct PcSandboxManager **ret_manager);
+/* cmd-tools-invoke.c: `pincer tools invoke`; returns the exit code. */
+int pc_cli_tools_invoke(int argc, char **argv);
+
 /* cmd-sandbox-explain.c: the explain subcommand; returns the exit code. */
 int pc_cli_sandbox_explain(const struct PcConfig *cfg, const char *agent_id, const char *session,
                            bool json);

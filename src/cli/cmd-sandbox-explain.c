@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "policy/policy.h"
 #include "sandbox/docker/backend.h"
+#include "sandbox/native/native.h"
 #include "sandbox/sandbox.h"
 
 static void add_problem(json_t *problems, const char *fmt, ...)
@@ -26,15 +27,19 @@ static void add_problem(json_t *problems, const char *fmt, ...)
         json_array_append_new(problems, json_string(s));
 }
 
-/* Problems only the backend can tell: the engine, the image. */
-static void check_backend(const PcSandboxSpec *spec, json_t *problems)
+/* Problems only the backend can tell: the engine, the image. For native, *ret_native is the
+ * plan, the seccomp summary and the host checks (pc_native_explain). */
+static void check_backend(const PcSandboxSpec *spec, const char *state_dir, json_t *problems,
+                          json_t **ret_native)
 {
         if (streq(spec->backend, "native")) {
-                add_problem(
-                        problems,
-                        "the native backend is not part of this build yet: sandboxed tool calls "
-                        "of this agent fail until it is (set sandbox.backend to \"docker\" to "
-                        "use Docker meanwhile)");
+                json_t *n = pc_native_explain(state_dir, spec);
+                size_t i;
+                json_t *p;
+                json_array_foreach (json_object_get(n, "problems"), i, p)
+                        add_problem(problems, "%s", json_string_value(p));
+                json_object_del(n, "problems");
+                *ret_native = n;
                 return;
         }
         PcDockerBackend *b = NULL;
@@ -96,6 +101,13 @@ static void print_text(const json_t *o)
         char *spec = json_dumps(json_object_get(o, "spec"), JSON_INDENT(2) | JSON_SORT_KEYS);
         printf("%s\n", spec ? spec : "(none)");
         free(spec);
+        const json_t *native = json_object_get(o, "native");
+        if (native) {
+                char *plan = json_dumps(native, JSON_INDENT(2));
+                printf("\nNative plan (namespaces, mounts, limits, capabilities, seccomp):\n%s\n",
+                       plan ? plan : "(none)");
+                free(plan);
+        }
         printf("\nTools the policy allows in this session:\n  ");
         json_t *t;
         json_array_foreach (json_object_get(o, "toolsAllowed"), i, t)
@@ -128,12 +140,13 @@ int pc_cli_sandbox_explain(const PcConfig *cfg, const char *agent_id, const char
 
         json_t *eff = pc_config_agent_effective(cfg, agent, false);
         json_t *problems = json_array();
+        json_t *native = NULL;
         PcSandboxSpecOptions opts = {.no_mkdir = true};
         PcSandboxSpec *spec = NULL;
         if (pc_sandbox_spec_build(eff, session, &opts, &spec, &err) < 0)
                 add_problem(problems, "the sandbox cannot be created: %s", err.msg);
         else if (ses.sandboxed)
-                check_backend(spec, problems);
+                check_backend(spec, pc_config_state_dir(cfg), problems, &native);
 
         PcPolicyContext pctx = PC_POLICY_CONTEXT_INIT;
         pctx.agent = agent;
@@ -195,6 +208,8 @@ int pc_cli_sandbox_explain(const PcConfig *cfg, const char *agent_id, const char
                 pc_redact_json(body);
                 json_object_set_new(o, "dockerCreate", body ? body : json_null());
         }
+        if (native)
+                json_object_set_new(o, "native", native);
         json_object_set_new(o, "toolsAllowed", allowed);
         json_object_set_new(o, "fixIt", fix_it(agent, mode ? mode : "off"));
         json_object_set_new(o, "problems", problems);

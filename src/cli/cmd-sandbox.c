@@ -10,9 +10,11 @@
 #include "base/redact.h"
 #include "cli.h"
 #include "config/config.h"
+#include "daemon/backends.h"
 #include "policy/policy.h"
 #include "sandbox/docker/backend.h"
 #include "sandbox/manager.h"
+#include "sandbox/native/native.h"
 #include "store/store.h"
 
 static const char usage[] =
@@ -136,33 +138,21 @@ static void on_provision_output(const char *text, size_t len, void *userdata)
                 (void) fwrite(text, 1, len, stderr);
 }
 
-static int open_docker(void **ret, PcError *reterr)
+int pc_cli_open_manager(const PcConfig *cfg, PcStore **ret_store, PcSandboxManager **ret_manager)
 {
-        int r = pc_docker_backend_open(ret, reterr);
-        if (r >= 0) {
-                PcDockerBackend *b = *ret;
-                b->on_output = on_provision_output;
+        PcError err = PC_ERROR_INIT;
+        if (pc_daemon_open_manager(cfg, on_provision_output, ret_store, ret_manager, &err) < 0) {
+                fprintf(stderr, "pincer: %s\n", err.msg);
+                return PC_EXIT_FAILURE;
         }
-        return r;
+        return 0;
 }
 
 static int ctx_open(Ctx *c)
 {
         if (pc_cli_load_config(arg_config, &c->cfg) != 0)
                 return PC_EXIT_FAILURE;
-        PcError err = PC_ERROR_INIT;
-        if (pc_store_open(pc_config_state_dir(c->cfg), &c->store, &err) < 0) {
-                fprintf(stderr, "pincer sandbox: %s\n", err.msg);
-                return PC_EXIT_FAILURE;
-        }
-        static const PcSandboxBackendDef backends[] = {
-                {.name = "docker",
-                 .ops = &pc_docker_sandbox_ops,
-                 .open = open_docker,
-                 .close = pc_docker_backend_close},
-        };
-        c->m = pc_sandbox_manager_new(c->store, backends, ELEMENTSOF(backends));
-        return 0;
+        return pc_cli_open_manager(c->cfg, &c->store, &c->m);
 }
 
 static void fmt_duration(char *buf, size_t n, json_int_t ms)

@@ -12,8 +12,15 @@
 #include "policy/policy.h"
 
 static const char usage[] =
-        "Usage: pincer tools list [--agent ID] [--session KEY] [--sandboxed|--no-sandboxed]\n"
+        "Usage: pincer tools invoke [--agent ID] [--session KEY] [--json] TOOL [ARGS_JSON]\n"
+        "       pincer tools list [--agent ID] [--session KEY] [--sandboxed|--no-sandboxed]\n"
         "                         [--provider P [--model M]] [--json] [--config FILE]\n"
+        "\n"
+        "invoke  Run one tool through the choke point, exactly as POST /tools/invoke does:\n"
+        "        policy, sandbox, the tool, one audit record. ARGS_JSON is the arguments\n"
+        "        object, e.g. '{\"command\":\"ls\"}'. --json prints OpenClaw's response\n"
+        "        document; otherwise the result text (stdout) or the error (stderr).\n"
+        "        Exit: 0 ok, 1 the tool failed or was refused, 2 usage error.\n"
         "\n"
         "list  Print every built-in tool with allowed or denied and the rule that decided it:\n"
         "      the policy step (owner, profile, provider-profile, tools, tools.byProvider,\n"
@@ -223,12 +230,14 @@ static int do_list(void)
 static int run(int argc, char **argv)
 {
         if (argc < 2)
-                return pc_cli_usage_error("tools", "expected a subcommand: list");
+                return pc_cli_usage_error("tools", "expected a subcommand: list or invoke");
         const char *sub = argv[1];
         if (streq(sub, "--help") || streq(sub, "-h")) {
                 fputs(usage, stdout);
                 return PC_EXIT_OK;
         }
+        if (streq(sub, "invoke"))
+                return pc_cli_tools_invoke(argc - 1, argv + 1);
         if (!streq(sub, "list"))
                 return pc_cli_usage_error("tools", "unknown subcommand '%s'", sub);
         int r = parse_options(argc - 1, argv + 1);
@@ -240,6 +249,6 @@ static int run(int argc, char **argv)
 const PcVerb pc_verb_tools = {
         .name = "tools",
         .run = run,
-        .summary = "list an agent's tools and the policy rule behind each",
+        .summary = "list an agent's tools and the rule behind each, or invoke one",
         .usage = usage,
 };

@@ -82,7 +82,7 @@ class Env:
 }}""")
 
     def pincer(self, *args):
-        if args[0] == "sandbox":
+        if args[0] in ("sandbox", "tools"):  # options go before the subcommand's arguments
             args = (args[0], args[1], "--config", str(self.config), *args[2:])
         else:
             args = (*args, "--config", str(self.config))

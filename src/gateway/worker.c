@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The tool worker: one thread that owns the store, the sandbox manager and the config
+ * snapshot of the call it runs (gateway.h says why). The loop thread submits jobs under the
+ * mutex; finished jobs go back on the done list and the loop is woken with uv_async_send().
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/log.h"
+#include "base/macro.h"
+#include "gateway-internal.h"
+#include "gateway.h"
+#include "policy/pattern.h"
+#include "tools/dispatch.h"
+
+struct PcGatewayWorker {
+        uv_thread_t thread;
+        uv_mutex_t lock;
+        uv_cond_t cond;
+        uv_async_t async; /* loop thread: drains done */
+        PcGatewayDoneFn on_done;
+        void *userdata;
+        /* under lock */
+        PcGatewayJob *queue, *queue_tail;
+        PcGatewayJob *done, *done_tail;
+        PcConfig *cfg; /* the snapshot for the next call */
+        size_t busy;   /* queued + running */
+        bool quit;
+        /* worker thread only */
+        PcStore *store;
+        PcSandboxManager *manager;
+};
+
+PcGatewayJob *pc__gateway_job_free(PcGatewayJob *j)
+{
+        if (!j)
+                return NULL;
+        free(j->tool);
+        json_decref(j->args);
+        free(j->agent_id);
+        free(j->session_key);
+        free(j->body);
+        free(j);
+        return NULL;
+}
+
+/* OpenClaw's default HTTP deny list (docs, Apr-Aug 2026). */
+static const char *const http_deny_default[] = {
+        "exec",        "spawn",          "shell",         "fs_write", "fs_delete", "fs_move",
+        "apply_patch", "sessions_spawn", "sessions_send", "cron",     "gateway",   "nodes",
+};
+
+static bool list_has(const json_t *list, const char *tool)
+{
+        size_t i;
+        json_t *v;
+        json_array_foreach (list, i, v) {
+                const char *s = json_string_value(v);
+                if (!s)
+                        continue;
+                _cleanup_free_ char *n = pc_tool_name_normalize(s);
+                if (n && streq(n, tool))
+                        return true;
+        }
+        return false;
+}
+
+bool pc__gateway_http_denied(const PcConfig *cfg, const char *tool)
+{
+        const json_t *gt =
+                json_object_get(json_object_get(pc_config_root(cfg), "gateway"), "tools");
+        if (list_has(json_object_get(gt, "deny"), tool))
+                return true;
+        bool dflt = false;
+        for (size_t i = 0; i < ELEMENTSOF(http_deny_default); i++)
+                dflt = dflt || streq(http_deny_default[i], tool);
+        /* Every shared-secret caller is an owner, so gateway.tools.allow always applies. */
+        return dflt && !list_has(json_object_get(gt, "allow"), tool);
+}
+
+static void run_job(PcGatewayWorker *w, const PcConfig *cfg, PcGatewayJob *j)
+{
+        PcInvokeResponse resp;
+        _cleanup_free_ char *norm = pc_tool_name_normalize(j->tool);
+        if (norm && pc__gateway_http_denied(cfg, norm)) {
+                resp = (PcInvokeResponse){.status = 404, .error_type = "not_found"};
+                pc_tool_result_init(&resp.result);
+                (void) snprintf(resp.tool, sizeof(resp.tool), "%s", norm);
+                (void) snprintf(resp.message, sizeof(resp.message), "Tool not available: %s", norm);
+        } else {
+                PcInvokeRequest req = {
+                        .tool = j->tool,
+                        .args = j->args,
+                        .agent_id = j->agent_id,
+                        .session_key = j->session_key,
+                        .caller = "http",
+                        .owner = true,
+                };
+                PcError err = PC_ERROR_INIT;
+                if (pc_dispatch_invoke(cfg, w->manager, &req, &resp, &err) < 0)
+                        log_warning("Failed to write the audit record of a tool call, "
+                                    "continuing: %s",
+                                    err.msg);
+        }
+        json_t *doc = pc_invoke_response_json(&resp);
+        j->status = resp.status;
+        j->body = json_dumps(doc, JSON_COMPACT);
+        if (!j->body)
+                abort(); /* out of memory */
+        json_decref(doc);
+        pc_invoke_response_release(&resp);
+}
+
+static void prune(PcGatewayWorker *w, const PcConfig *cfg)
+{
+        json_t *report = NULL;
+        PcError err = PC_ERROR_INIT;
+        if (pc_sandbox_manager_prune(w->manager, cfg, false, &report, &err) < 0) {
+                log_warning("Failed to prune idle sandboxes, continuing: %s", err.msg);
+                return;
+        }
+        size_t i;
+        json_t *o;
+        json_array_foreach (report, i, o)
+                log_info("prune: %s %s (%s)", json_string_value(json_object_get(o, "name")),
+                         json_string_value(json_object_get(o, "result")),
+                         json_string_value(json_object_get(o, "reason")));
+        json_decref(report);
+}
+
+static void worker_main(void *arg)
+{
+        PcGatewayWorker *w = arg;
+        uint64_t next_prune = uv_hrtime() + (uint64_t) PC_GATEWAY_PRUNE_INTERVAL_MS * 1000000u;
+        uv_mutex_lock(&w->lock);
+        for (;;) {
+                while (!w->quit && !w->queue) {
+                        uint64_t now = uv_hrtime();
+                        if (now >= next_prune)
+                                break;
+                        (void) uv_cond_timedwait(&w->cond, &w->lock, next_prune - now);
+                }
+                if (w->quit)
+                        break;
+                PcConfig *cfg = pc_config_ref(w->cfg);
+                PcGatewayJob *j = w->queue;
+                if (j) {
+                        w->queue = j->next;
+                        if (!w->queue)
+                                w->queue_tail = NULL;
+                        j->next = NULL;
+                }
+                uv_mutex_unlock(&w->lock);
+
+                if (j)
+                        run_job(w, cfg, j);
+                else {
+                        prune(w, cfg);
+                        next_prune =
+                                uv_hrtime() + (uint64_t) PC_GATEWAY_PRUNE_INTERVAL_MS * 1000000u;
+                }
+                uv_mutex_lock(&w->lock);
+                /* PcConfig's refcount is not atomic: every ref and unref of a snapshot the
+                 * loop thread also touches happens under the lock. */
+                pc_config_unref(cfg);
+                if (j) {
+                        if (w->done_tail)
+                                w->done_tail->next = j;
+                        else
+                                w->done = j;
+                        w->done_tail = j;
+                }
+                uv_mutex_unlock(&w->lock);
+                if (j)
+                        uv_async_send(&w->async);
+                uv_mutex_lock(&w->lock);
+        }
+        uv_mutex_unlock(&w->lock);
+}
+
+static void on_async(uv_async_t *h)
+{
+        PcGatewayWorker *w = h->data;
+        uv_mutex_lock(&w->lock);
+        PcGatewayJob *list = w->done;
+        w->done = w->done_tail = NULL;
+        uv_mutex_unlock(&w->lock);
+        while (list) {
+                PcGatewayJob *j = list;
+                list = j->next;
+                j->next = NULL;
+                uv_mutex_lock(&w->lock);
+                w->busy--;
+                uv_mutex_unlock(&w->lock);
+                w->on_done(j, w->userdata);
+        }
+}
+
+int pc__gateway_worker_start(uv_loop_t *loop, const PcConfig *cfg, PcStore *store,
+                             PcSandboxManager *manager, PcGatewayDoneFn on_done, void *userdata,
+                             PcGatewayWorker **ret)
+{
+        PcGatewayWorker *w = xcalloc(1, sizeof(*w));
+        w->store = store;
+        w->manager = manager;
+        w->on_done = on_done;
+        w->userdata = userdata;
+        w->cfg = pc_config_ref((PcConfig *) cfg);
+        int r = uv_mutex_init(&w->lock);
+        if (r < 0)
+                abort();
+        r = uv_cond_init(&w->cond);
+        if (r < 0)
+                abort();
+        r = uv_async_init(loop, &w->async, on_async);
+        if (r < 0)
+                abort();
+        w->async.data = w;
+        /* Signals belong to the loop thread (uv_signal): block them in the worker. */
+        sigset_t all, old;
+        sigfillset(&all);
+        (void) pthread_sigmask(SIG_SETMASK, &all, &old);
+        r = uv_thread_create(&w->thread, worker_main, w);
+        (void) pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (r < 0) {
+                uv_close((uv_handle_t *) &w->async, NULL);
+                return r; /* w leaks with the loop: start failed, the process exits */
+        }
+        *ret = w;
+        return 0;
+}
+
+void pc__gateway_worker_submit(PcGatewayWorker *w, PcGatewayJob *job)
+{
+        job->next = NULL;
+        uv_mutex_lock(&w->lock);
+        if (w->queue_tail)
+                w->queue_tail->next = job;
+        else
+                w->queue = job;
+        w->queue_tail = job;
+        w->busy++;
+        uv_cond_signal(&w->cond);
+        uv_mutex_unlock(&w->lock);
+}
+
+void pc__gateway_worker_take_config(PcGatewayWorker *w, PcConfig *cfg)
+{
+        uv_mutex_lock(&w->lock);
+        pc_config_unref(w->cfg);
+        w->cfg = cfg;
+        uv_mutex_unlock(&w->lock);
+}
+
+size_t pc__gateway_worker_busy(PcGatewayWorker *w)
+{
+        uv_mutex_lock(&w->lock);
+        size_t n = w->busy;
+        uv_mutex_unlock(&w->lock);
+        return n;
+}
+
+static void free_after_close(uv_handle_t *h)
+{
+        PcGatewayWorker *w = h->data;
+        uv_mutex_destroy(&w->lock);
+        uv_cond_destroy(&w->cond);
+        free(w);
+}
+
+void pc__gateway_worker_stop(PcGatewayWorker *w, bool abandon)
+{
+        if (!w)
+                return;
+        uv_mutex_lock(&w->lock);
+        w->quit = true;
+        uv_cond_signal(&w->cond);
+        uv_mutex_unlock(&w->lock);
+        if (abandon)
+                return; /* the thread still uses w; the process exits next */
+        (void) uv_thread_join(&w->thread);
+        for (PcGatewayJob *j = w->queue, *n; j; j = n) {
+                n = j->next;
+                pc__gateway_job_free(j);
+        }
+        for (PcGatewayJob *j = w->done, *n; j; j = n) {
+                n = j->next;
+                pc__gateway_job_free(j);
+        }
+        pc_sandbox_manager_free(w->manager);
+        pc_store_close(w->store);
+        pc_config_unref(w->cfg);
+        uv_close((uv_handle_t *) &w->async, free_after_close);
+}
