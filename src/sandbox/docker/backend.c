@@ -168,6 +168,13 @@ json_t *pc_docker_create_body(const PcSandboxSpec *spec, const char *image, int6
         return body;
 }
 
+/* The engine answered "no such object". Not a connect() -ENOENT: an engine whose socket went
+ * away is PC_ERROR_UNAVAILABLE, and must not read as a missing container or image. */
+static bool engine_not_found(int r, const PcError *err)
+{
+        return r == -ENOENT && err && err->kind == PC_ERROR_NOT_FOUND;
+}
+
 static int docker_create(PcSandbox *sb, const PcSandboxSpec *spec, PcError *reterr)
 {
         PcDockerBackend *b = sb->backend;
@@ -177,7 +184,7 @@ static int docker_create(PcSandbox *sb, const PcSandboxSpec *spec, PcError *rete
 
         json_t *found = NULL;
         int r = pc_engine_image_inspect(b->engine, image, &found, reterr);
-        if (r == -ENOENT)
+        if (engine_not_found(r, reterr))
                 return pc_error_set(
                         reterr, -ENOENT,
                         "sandbox image '%s' not found; build it with "
@@ -243,8 +250,8 @@ static int docker_exec(PcSandbox *sb, const PcExecRequest *req, PcExecResult *re
         pc_buf_add(&ret->err, res.err.buf, res.err.len);
         ret->out_truncated = res.out_truncated;
         ret->err_truncated = res.err_truncated;
-        ret->duration_us = (uint64_t) (t1.tv_sec - t0.tv_sec) * 1000000u +
-                           (uint64_t) (t1.tv_nsec - t0.tv_nsec) / 1000u;
+        ret->duration_us = (uint64_t) (((int64_t) t1.tv_sec - t0.tv_sec) * 1000000 +
+                                       ((int64_t) t1.tv_nsec - t0.tv_nsec) / 1000);
         pc_engine_exec_result_release(&res);
         return 0;
 }
@@ -253,7 +260,7 @@ static int docker_destroy(PcSandbox *sb, PcError *reterr)
 {
         PcDockerBackend *b = sb->backend;
         int r = pc_engine_container_remove(b->engine, sb->name, reterr);
-        return r == -ENOENT ? 0 : r;
+        return engine_not_found(r, reterr) ? 0 : r;
 }
 
 static int docker_inspect(PcSandbox *sb, PcSandboxInfo *ret, PcError *reterr)
@@ -262,7 +269,7 @@ static int docker_inspect(PcSandbox *sb, PcSandboxInfo *ret, PcError *reterr)
         json_t *c = NULL;
         *ret = (PcSandboxInfo){.state = PC_SANDBOX_STATE_MISSING};
         int r = pc_engine_container_inspect(b->engine, sb->name, &c, reterr);
-        if (r == -ENOENT)
+        if (engine_not_found(r, reterr))
                 return 0;
         if (r < 0)
                 return r;

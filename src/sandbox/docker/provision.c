@@ -100,7 +100,7 @@ char *pc_docker_provisioned_image(PcDockerBackend *b, const PcSandboxSpec *spec,
         json_t *base = NULL;
         int r = pc_engine_image_inspect(b->engine, spec->image, &base, reterr);
         if (r < 0) {
-                if (r == -ENOENT)
+                if (r == -ENOENT && reterr && reterr->kind == PC_ERROR_NOT_FOUND)
                         pc_error_set(reterr, r,
                                      "sandbox image '%s' not found; build it with "
                                      "scripts/sandbox-image.sh --name '%s'",
