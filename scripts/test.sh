@@ -17,10 +17,21 @@ if [ "$(id -u)" -eq 0 ]; then
     scripts/docker-env.sh
     scripts/sandbox-image.sh
     export PINCER_REQUIRE_DOCKER=1
+    # The native backend's tests share one image store, built once from Debian's mirror and
+    # kept between runs (pincer image build is a no-op when the image exists).
+    export PINCER_NATIVE_IMAGE_STORE="${PINCER_NATIVE_IMAGE_STORE:-/var/cache/pincer/native-store}"
+    if ! PINCER_STATE_DIR="$PINCER_NATIVE_IMAGE_STORE" build/release/pincer image list --json 2>/dev/null |
+            grep -q '"openclaw-sandbox:bookworm-slim"'; then
+        PINCER_STATE_DIR="$PINCER_NATIVE_IMAGE_STORE" build/release/pincer image build openclaw-sandbox:bookworm-slim
+    fi
+    export PINCER_REQUIRE_NATIVE=1
 elif scripts/docker-env.sh >/dev/null 2>&1 && scripts/sandbox-image.sh >/dev/null 2>&1; then
     export PINCER_REQUIRE_DOCKER=1
 else
     echo "test: no usable Docker engine (not root, so nothing was installed): the Docker tests will be skipped and say so" >&2
+fi
+if [ "$(id -u)" -ne 0 ]; then
+    echo "test: not root: the native sandbox tests (namespaces, mounts, cgroups) will be skipped and say so" >&2
 fi
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
