@@ -28,7 +28,6 @@ packages=(
     libsqlite3-dev                           # state: the sandbox registry
     libcmocka-dev                            # unit tests
     libseccomp-dev                           # native sandbox: the seccomp filter (BPF export)
-    libcap-dev                               # native sandbox: capability sets
     libuv1-dev                               # the gateway's event loop
     libwebsockets-dev                        # the gateway's HTTP server (on the libuv loop)
     libwebsockets-evlib-uv                   # lws's libuv glue, a plugin loaded at run time
