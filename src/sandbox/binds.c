@@ -145,28 +145,6 @@ bool pc__path_inside(const char *root, const char *p)
         return strncmp(p, root, n) == 0 && (p[n] == '\0' || p[n] == '/');
 }
 
-int pc__mkdir_p(const char *path, mode_t mode)
-{
-        _cleanup_free_ char *p = pc__path_normalize(path);
-        if (p[0] != '/')
-                return -EINVAL;
-        for (char *c = p + 1;; c++) {
-                if (*c != '/' && *c != '\0')
-                        continue;
-                char saved = *c;
-                *c = '\0';
-                if (mkdir(p, mode) < 0 && errno != EEXIST)
-                        return -errno;
-                *c = saved;
-                if (saved == '\0')
-                        break;
-        }
-        struct stat st;
-        if (stat(p, &st) < 0)
-                return -errno;
-        return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
-}
-
 char **pc__default_home_dirs(void)
 {
         char **v = NULL;

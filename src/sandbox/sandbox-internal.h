@@ -40,9 +40,6 @@ char *pc__path_resolve_existing(const char *p);
 /* Whether p equals root or lies below it (both normalised; root "/" contains everything). */
 bool pc__path_inside(const char *root, const char *p);
 
-/* mkdir -p with mode for the directories it creates. Returns 0 or -errno. */
-int pc__mkdir_p(const char *path, mode_t mode);
-
 /* The default home directories whose credential dirs are blocked: $HOME and the passwd home
  * of the current user (deduplicated). A NULL-terminated vector to free with pc__strv_free. */
 char **pc__default_home_dirs(void);

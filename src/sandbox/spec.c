@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "base/alloc.h"
+#include "base/fs-util.h"
 #include "base/log.h"
 #include "sandbox-internal.h"
 
@@ -178,7 +179,7 @@ static int build_workspace(Builder *b, const json_t *eff, PcError *reterr)
                 for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
                         if (!dirs[i])
                                 continue;
-                        r = pc__mkdir_p(dirs[i], WORKSPACE_DIR_MODE);
+                        r = pc_mkdir_p(dirs[i], WORKSPACE_DIR_MODE);
                         if (r < 0)
                                 return pc_error_set(reterr, r,
                                                     "Failed to create sandbox workspace '%s': %s",

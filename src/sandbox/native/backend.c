@@ -15,6 +15,7 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/fs-util.h"
 #include "cgroup.h"
 #include "images.h"
 #include "native-internal.h"
@@ -56,47 +57,12 @@ static char *run_dir(const char *state_dir, const char *name)
                     : xasprintf("%s/run/native", state_dir);
 }
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-        _cleanup_free_ char *p = xstrdup(path);
-        for (char *s = p + 1; *s; s++) {
-                if (*s != '/')
-                        continue;
-                *s = '\0';
-                if (mkdir(p, mode) < 0 && errno != EEXIST)
-                        return -errno;
-                *s = '/';
-        }
-        if (mkdir(p, mode) < 0 && errno != EEXIST)
-                return -errno;
-        return 0;
-}
-
-static int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-        (void) st;
-        (void) ftw;
-        if (remove(path) < 0 && errno != ENOENT)
-                return type == FTW_DP ? -1 : 0;
-        return 0;
-}
-
-static int rm_rf(const char *path)
-{
-        if (access(path, F_OK) < 0)
-                return errno == ENOENT ? 0 : -errno;
-        /* FTW_MOUNT: never descend into something mounted there. */
-        if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
-                return -errno;
-        return access(path, F_OK) < 0 ? 0 : -ENOTEMPTY;
-}
-
 /* Serialises create and destroy of one sandbox between processes (two CLIs, CLI and daemon):
  * flock on <state dir>/run/native/.<name>.lock, which outlives the run dir. Returns the fd. */
 static int lock_sandbox(const char *state_dir, const char *name, int how, PcError *reterr)
 {
         _cleanup_free_ char *base = run_dir(state_dir, NULL);
-        int r = mkdir_p(base, 0700);
+        int r = pc_mkdir_p(base, 0700);
         if (r < 0)
                 return pc_error_set(reterr, r, "cannot create '%s': %s", base, strerror(-r));
         _cleanup_free_ char *path = xasprintf("%s/.%s.lock", base, name);
@@ -222,7 +188,7 @@ static int teardown(const char *state_dir, const char *name, PcError *reterr)
                 if (r < 0)
                         return pc_error_prefix(reterr, "removing the cgroups");
         }
-        r = rm_rf(dir);
+        r = pc_rm_rf(dir);
         if (r < 0)
                 return pc_error_set(reterr, r, "cannot remove '%s': %s", dir, strerror(-r));
         return 0;
@@ -407,7 +373,7 @@ static int native_create(PcSandbox *sb, const PcSandboxSpec *spec, PcError *rete
         for (size_t i = 0; i < plan->n_mounts; i++)
                 if (plan->mounts[i].type == PC_NATIVE_MOUNT_BIND &&
                     access(plan->mounts[i].source, F_OK) < 0) {
-                        r = mkdir_p(plan->mounts[i].source, 0755);
+                        r = pc_mkdir_p(plan->mounts[i].source, 0755);
                         if (r < 0)
                                 return pc_error_set(reterr, r, "cannot create bind source '%s': %s",
                                                     plan->mounts[i].source, strerror(-r));
@@ -418,7 +384,7 @@ static int native_create(PcSandbox *sb, const PcSandboxSpec *spec, PcError *rete
         if (r < 0)
                 return r;
 
-        r = mkdir_p(dir, 0700);
+        r = pc_mkdir_p(dir, 0700);
         if (r < 0)
                 return pc_error_set(reterr, r, "cannot create '%s': %s", dir, strerror(-r));
         /* Mount points (only ever mounted inside the sandbox) and the overlay's layers. */

@@ -13,6 +13,7 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/fs-util.h"
 
 #define IMAGE_NAME_MAX 128
 
@@ -111,43 +112,6 @@ int pc_image_path(const char *state_dir, const char *name, char **ret_rootfs, Pc
 }
 
 /* --- helpers -------------------------------------------------------------------------- */
-
-static int mkdir_p(const char *path, mode_t mode)
-{
-        _cleanup_free_ char *p = xstrdup(path);
-
-        for (char *s = p + 1; *s; s++)
-                if (*s == '/') {
-                        *s = '\0';
-                        if (mkdir(p, mode) < 0 && errno != EEXIST)
-                                return -errno;
-                        *s = '/';
-                }
-        if (mkdir(p, mode) < 0 && errno != EEXIST)
-                return -errno;
-        return 0;
-}
-
-static int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-        (void) st;
-        (void) ftw;
-        if (type == FTW_DP)
-                return rmdir(path) < 0 && errno != ENOENT ? -1 : 0;
-        return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
-}
-
-/* rm -rf that stays on one filesystem and never follows symlinks. */
-static int rm_rf(const char *path)
-{
-        struct stat st;
-
-        if (lstat(path, &st) < 0)
-                return errno == ENOENT ? 0 : -errno;
-        if (nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
-                return -errno;
-        return 0;
-}
 
 /* Runs argv (argv[0] looked up in PATH) with env added to a minimal environment; output to
  * the terminal when progress, else appended to log. Returns 0, or -EIO (non-zero exit),
@@ -289,7 +253,7 @@ typedef struct Op {
 static void op_release(Op *op)
 {
         if (op->tmp)
-                (void) rm_rf(op->tmp);
+                (void) pc_rm_rf(op->tmp);
         free(op->images);
         free(op->final);
         free(op->tmp);
@@ -310,7 +274,7 @@ static void sweep_stale(const char *images)
         while ((de = readdir(d)))
                 if (startswith(de->d_name, ".tmp-") || startswith(de->d_name, ".old-")) {
                         _cleanup_free_ char *p = xasprintf("%s/%s", images, de->d_name);
-                        (void) rm_rf(p);
+                        (void) pc_rm_rf(p);
                 }
         closedir(d);
 }
@@ -327,7 +291,7 @@ static int op_begin(Op *op, const char *state_dir, const char *name, bool replac
                 return r;
         op->images = images_dir(state_dir);
         logs = xasprintf("%s/.logs", op->images);
-        r = mkdir_p(logs, 0700);
+        r = pc_mkdir_p(logs, 0700);
         if (r < 0)
                 return pc_error_set(reterr, r, "cannot create %s: %s", logs, strerror(-r));
         lock = xasprintf("%s/.lock", op->images);
@@ -373,7 +337,7 @@ static int op_commit(Op *op, const char *name, PcError *reterr)
         free(op->tmp);
         op->tmp = NULL;
         if (old)
-                (void) rm_rf(old);
+                (void) pc_rm_rf(old);
         return 0;
 }
 
@@ -754,7 +718,7 @@ int pc_image_remove(const char *state_dir, const char *name, PcError *reterr)
         if (rename(path, dst) < 0)
                 return pc_error_set(reterr, -errno, "cannot remove image '%s': %s", name,
                                     strerror(errno));
-        r = rm_rf(old);
+        r = pc_rm_rf(old);
         if (r < 0)
                 return pc_error_set(reterr, r, "image '%s' removed, but deleting %s failed: %s",
                                     name, old, strerror(-r));

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/fs-util.h"
 #include "native-internal.h"
 
 #ifndef OPEN_TREE_CLONE
@@ -98,33 +99,16 @@ static int set_attr(int fd, unsigned flags)
                              sizeof(a));
 }
 
-/* mkdir -p inside the current root. */
-static int mkdir_p(const char *path, mode_t mode)
-{
-        _cleanup_free_ char *p = xstrdup(path);
-        for (char *s = p + 1; *s; s++) {
-                if (*s != '/')
-                        continue;
-                *s = '\0';
-                if (mkdir(p, mode) < 0 && errno != EEXIST)
-                        return -errno;
-                *s = '/';
-        }
-        if (mkdir(p, mode) < 0 && errno != EEXIST)
-                return -errno;
-        return 0;
-}
-
 /* The mount point for a detached mount of type st_mode: a directory or an empty file. */
 static int make_target(const char *target, bool dir)
 {
         if (dir)
-                return mkdir_p(target, 0755);
+                return pc_mkdir_p(target, 0755);
         _cleanup_free_ char *parent = xstrdup(target);
         char *slash = strrchr(parent, '/');
         if (slash && slash != parent) {
                 *slash = '\0';
-                int r = mkdir_p(parent, 0755);
+                int r = pc_mkdir_p(parent, 0755);
                 if (r < 0)
                         return r;
         }
@@ -196,7 +180,7 @@ static int setup_dev(const int *dev_fds, char *msg, size_t msg_size)
 /* Docker's read-only /proc paths. */
 static int setup_proc(char *msg, size_t msg_size)
 {
-        if (mkdir_p("/proc", 0555) < 0 ||
+        if (pc_mkdir_p("/proc", 0555) < 0 ||
             mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
                 return FAIL("mount /proc");
         static const char *const ro[] = {"/proc/sys", "/proc/sysrq-trigger", "/proc/irq",
@@ -280,7 +264,7 @@ int pc__native_setup_root(const PcNativeInit *init, char *msg, size_t msg_size)
         int r = setup_proc(msg, msg_size);
         if (r < 0)
                 return r;
-        r = mkdir_p("/dev", 0755);
+        r = pc_mkdir_p("/dev", 0755);
         if (r < 0) {
                 errno = -r;
                 return FAIL("mkdir /dev");
@@ -298,7 +282,7 @@ int pc__native_setup_root(const PcNativeInit *init, char *msg, size_t msg_size)
                                            (m->flags & PC_NATIVE_MNT_NOSUID ? MS_NOSUID : 0) |
                                            (m->flags & PC_NATIVE_MNT_NODEV ? MS_NODEV : 0) |
                                            (m->flags & PC_NATIVE_MNT_NOEXEC ? MS_NOEXEC : 0);
-                        r = mkdir_p(m->target, 0755);
+                        r = pc_mkdir_p(m->target, 0755);
                         if (r < 0) {
                                 errno = -r;
                                 return FAIL("mkdir '%s'", m->target);
