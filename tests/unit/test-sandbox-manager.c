@@ -293,6 +293,46 @@ static void test_list_remove_prune(void **state)
         pc_config_unref(cfg);
 }
 
+static void test_prune_by_age(void **state)
+{
+        Fixture *f = *state;
+        PcError err = PC_ERROR_INIT;
+        PcConfig *cfg = load_with(",prune:{idleHours:24,maxAgeDays:7}");
+        PcSandboxLease *l = NULL;
+        assert_int_equal(pc_sandbox_manager_acquire(f->m, cfg, "agent:main:main", &l, NULL, &err),
+                         0);
+        l = pc_sandbox_lease_release(l);
+
+        /* Used every day for 8 days: never idle, but older than maxAgeDays. */
+        for (int day = 0; day < 8; day++) {
+                fake_now += 24 * 3600 * 1000LL - 1000;
+                assert_int_equal(
+                        pc_sandbox_manager_acquire(f->m, cfg, "agent:main:main", &l, NULL, &err),
+                        0);
+                assert_string_equal(pc_sandbox_lease_action(l), "reused");
+                l = pc_sandbox_lease_release(l);
+        }
+        json_t *report = NULL;
+        assert_int_equal(pc_sandbox_manager_prune(f->m, cfg, false, &report, &err), 0);
+        assert_int_equal(json_array_size(report), 1);
+        json_t *o = json_array_get(report, 0);
+        assert_string_equal(json_string_value(json_object_get(o, "result")), "removed");
+        assert_non_null(strstr(json_string_value(json_object_get(o, "reason")), "age"));
+        json_decref(report);
+
+        /* maxAgeDays 0 and idleHours 0 disable both tests. */
+        PcConfig *off = load_with(",prune:{idleHours:0,maxAgeDays:0}");
+        assert_int_equal(pc_sandbox_manager_acquire(f->m, off, "agent:main:main", &l, NULL, &err),
+                         0);
+        l = pc_sandbox_lease_release(l);
+        fake_now += 365 * 24 * 3600 * 1000LL;
+        assert_int_equal(pc_sandbox_manager_prune(f->m, off, false, &report, &err), 0);
+        assert_int_equal(json_array_size(report), 0);
+        json_decref(report);
+        pc_config_unref(off);
+        pc_config_unref(cfg);
+}
+
 static int open_fails(void **ret, PcError *reterr)
 {
         return pc_error_set_kind(reterr, PC_ERROR_UNAVAILABLE, -ECONNREFUSED,
@@ -332,6 +372,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_refused_spec_creates_nothing, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_failed_create_leaves_no_row, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_list_remove_prune, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_prune_by_age, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_backend_unavailable, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
