@@ -85,27 +85,19 @@ bool pc__gateway_http_denied(const PcConfig *cfg, const char *tool)
 static void run_job(PcGatewayWorker *w, const PcConfig *cfg, PcGatewayJob *j)
 {
         PcInvokeResponse resp;
-        _cleanup_free_ char *norm = pc_tool_name_normalize(j->tool);
-        if (norm && pc__gateway_http_denied(cfg, norm)) {
-                resp = (PcInvokeResponse){.status = 404, .error_type = "not_found"};
-                pc_tool_result_init(&resp.result);
-                (void) snprintf(resp.tool, sizeof(resp.tool), "%s", norm);
-                (void) snprintf(resp.message, sizeof(resp.message), "Tool not available: %s", norm);
-        } else {
-                PcInvokeRequest req = {
-                        .tool = j->tool,
-                        .args = j->args,
-                        .agent_id = j->agent_id,
-                        .session_key = j->session_key,
-                        .caller = "http",
-                        .owner = true,
-                };
-                PcError err = PC_ERROR_INIT;
-                if (pc_dispatch_invoke(cfg, w->manager, &req, &resp, &err) < 0)
-                        log_warning("Failed to write the audit record of a tool call, "
-                                    "continuing: %s",
-                                    err.msg);
-        }
+        PcInvokeRequest req = {
+                .tool = j->tool,
+                .args = j->args,
+                .agent_id = j->agent_id,
+                .session_key = j->session_key,
+                .caller = "http",
+                .owner = true,
+                .hidden = pc__gateway_http_denied,
+        };
+        PcError err = PC_ERROR_INIT;
+        if (pc_dispatch_invoke(cfg, w->manager, &req, &resp, &err) < 0)
+                log_warning("Failed to write the audit record of a tool call, continuing: %s",
+                            err.msg);
         json_t *doc = pc_invoke_response_json(&resp);
         j->status = resp.status;
         j->body = json_dumps(doc, JSON_COMPACT);

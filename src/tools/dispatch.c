@@ -277,6 +277,14 @@ int pc_dispatch_invoke(const PcConfig *cfg, PcSandboxManager *manager, const PcI
                 json_object_set_new(audit, "rule", json_string(v->rule));
                 goto audit;
         }
+        if (req->hidden && req->hidden(cfg, name)) {
+                refuse(ret, 404, "not_found", "Tool not available: %s", name);
+                json_object_set_new(audit, "decision", json_string("unavailable"));
+                json_object_set_new(audit, "rule",
+                                    json_string("hidden from this entry point "
+                                                "(gateway.tools)"));
+                goto audit;
+        }
         if (!v || !def) {
                 refuse(ret, 404, "not_found", "Tool not available: %s", name);
                 json_object_set_new(audit, "decision", json_string("unavailable"));

@@ -8,8 +8,8 @@
  *      invalid_request);
  *   2. decides whether the session is sandboxed (sandbox.mode and the main-session rule);
  *   3. evaluates the tool policy for that agent, session and sandboxing, and refuses a tool the
- *      policy removes (tool_call_blocked, with the rule that removed it) or one Pincer does not
- *      have (not_found);
+ *      policy removes (tool_call_blocked, with the rule that removed it), one the entry point
+ *      hides (the HTTP deny list) or one Pincer does not have (not_found);
  *   4. takes a lease on the session's sandbox (created or recreated as needed), or, when the
  *      session is not sandboxed, refuses host execution of exec unless tools.exec.host is
  *      "gateway" (no host exec by default);
@@ -32,6 +32,10 @@ typedef struct PcInvokeRequest {
         const char *session_key; /* NULL: the agent's main session; a bare "x" → agent:<id>:x */
         const char *caller;      /* "cli", "http", "ws", "agent": recorded in the audit */
         bool owner;              /* the caller is an owner (shared-secret HTTP, the CLI) */
+        /* The entry point's own filter, applied after the policy (OpenClaw's order): a tool it
+         * hides is not_found (404) and audited as such. NULL: nothing hidden. The gateway's HTTP
+         * deny list is one. */
+        bool (*hidden)(const PcConfig *cfg, const char *tool);
 } PcInvokeRequest;
 
 /* OpenClaw's response of POST /tools/invoke, ready to serialise. */

@@ -250,6 +250,11 @@ def test_http_deny_list_and_reload(gateway, tmp_path):
     assert status == 404 and doc["toolName"] == "exec"
     status, doc = g.invoke("apply_patch", {"input": ""})
     assert status == 404
+    # Refusals by the HTTP deny list pass the choke point too: one audit line each.
+    audit = [json.loads(line) for line in
+             (g.state / "audit" / "audit.jsonl").read_text().splitlines()]
+    assert [(a["tool"], a["decision"], a["caller"]) for a in audit] == \
+        [("exec", "unavailable", "http")] * 2 + [("apply_patch", "unavailable", "http")]
 
     # Allowed over HTTP, but the family agent's policy still blocks it.
     g.config.write_text(config(tmp_path, ALLOW_EXEC, 'tools: { deny: ["exec"] }'))
