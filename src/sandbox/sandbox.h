@@ -420,6 +420,12 @@ char *pc_sandbox_spec_canonical_json(const PcSandboxSpec *spec);
  * canonical JSON cannot be formed (see above). */
 int pc_sandbox_spec_hash(const PcSandboxSpec *spec, char ret_hex[PC_SHA256_HEX_SIZE]);
 
+/* Whether spec has setupCommand or packages, and the provisioning script both backends run
+ * as root with /bin/sh -c: "set -e", packages via apt-get install -y
+ * --no-install-recommends, then setupCommand (new string). */
+bool pc_sandbox_spec_needs_provisioning(const PcSandboxSpec *spec);
+char *pc_sandbox_spec_provision_script(const PcSandboxSpec *spec);
+
 /* ---- backends -------------------------------------------------------------------------- */
 
 typedef struct PcSandbox PcSandbox;

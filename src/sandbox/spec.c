@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "base/alloc.h"
+#include "base/buf.h"
 #include "base/fs-util.h"
 #include "base/log.h"
 #include "sandbox-internal.h"
@@ -466,4 +467,27 @@ int pc_sandbox_spec_build(const json_t *effective, const char *session_key,
                   spec->scope_key, spec->agent_id, spec->config_hash);
         *ret = TAKE_PTR(spec);
         return 0;
+}
+
+bool pc_sandbox_spec_needs_provisioning(const PcSandboxSpec *spec)
+{
+        return spec->setup_command || (spec->packages && spec->packages[0]);
+}
+
+char *pc_sandbox_spec_provision_script(const PcSandboxSpec *spec)
+{
+        _cleanup_buf_ PcBuf s = PC_BUF_INIT;
+        pc_buf_addstr(&s, "set -e\n");
+        if (spec->packages && spec->packages[0]) {
+                /* Package names were validated by the config schema (no shell syntax). */
+                pc_buf_addstr(&s, "export DEBIAN_FRONTEND=noninteractive\n"
+                                  "apt-get update\n"
+                                  "apt-get install -y --no-install-recommends");
+                for (char **p = spec->packages; *p; p++)
+                        pc_buf_addf(&s, " %s", *p);
+                pc_buf_addstr(&s, "\nrm -rf /var/lib/apt/lists/*\n");
+        }
+        if (spec->setup_command)
+                pc_buf_addf(&s, "%s\n", spec->setup_command);
+        return pc_buf_detach(&s);
 }

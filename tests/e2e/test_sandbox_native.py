@@ -525,3 +525,48 @@ def test_seccomp_profile_file_and_capped_ulimits(env, tmp_path):
     assert lines[2] == ("unlimited" if hard == resource.RLIM_INFINITY else str(hard)), out
     p, _ = env.probe()
     assert p["Seccomp"] == "2"
+
+
+def provisioned_images(env, token):
+    r = env.run("image", "list", "--json")
+    assert r.code == 0, r
+    return [i["name"] for i in r.json() if i.get("source") == "provisioned"
+            and (Path(i["path"]) / "opt" / "tool" / "marker").exists()
+            and token in (Path(i["path"]) / "opt" / "tool" / "marker").read_text()]
+
+
+def test_setup_command_runs_as_root_and_is_cached(env):
+    token = secrets.token_hex(4)  # the store is shared between runs: new images each time
+    setup = ('setupCommand: "mkdir -p /opt/tool && id -u > /opt/tool/provisioned-by && '
+             f'echo ready-{token} > /opt/tool/marker",')
+    base = FULL.replace("WS", str(env.ws)).replace('binds: ["WS/data:/data:ro"],', "")
+    try:
+        env.write(base + setup)
+        out = env.exec("sh", "-c", "id -u; cat /opt/tool/provisioned-by /opt/tool/marker").json()
+        # runs read-only as 1000, provisioned as root
+        assert out["stdout"] == f"1000\n0\nready-{token}\n", out
+        assert env.exec("true").json()["action"] == "reused"
+        assert len(provisioned_images(env, token)) == 1
+
+        env.write(base + setup.replace("ready-", "ready2-"))
+        out = env.exec("cat", "/opt/tool/marker").json()
+        assert out["stdout"] == f"ready2-{token}\n" and out["action"] == "recreated", out
+        assert len(provisioned_images(env, token)) == 2
+    finally:
+        env.cleanup()
+        for name in provisioned_images(env, token):
+            env.run("image", "rm", name)
+
+
+def test_failing_setup_command_reports_its_output(env):
+    def images():
+        return sorted(p for p in os.listdir(env.state / "images") if not p.startswith("."))
+    before = images()
+    env.write('setupCommand: "echo something-went-wrong >&2; exit 3",')
+    r = env.exec("true")
+    assert r.code == 1, r
+    assert "exit status 3" in r.err and "something-went-wrong" in r.err, r
+    assert env.run_dirs() == []  # nothing left behind, nothing cached
+    assert images() == before
+    r = env.exec("true")
+    assert "something-went-wrong" in r.err, r  # retried, not cached

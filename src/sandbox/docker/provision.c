@@ -20,29 +20,6 @@
 #define PROVISION_TIMEOUT_MS (60 * 60 * 1000) /* apt-get on a slow mirror */
 #define OUTPUT_QUOTED        4000             /* bytes of output quoted in an error */
 
-static bool needs_provisioning(const PcSandboxSpec *spec)
-{
-        return spec->setup_command || (spec->packages && spec->packages[0]);
-}
-
-static char *provision_script(const PcSandboxSpec *spec)
-{
-        _cleanup_buf_ PcBuf s = PC_BUF_INIT;
-        pc_buf_addstr(&s, "set -e\n");
-        if (spec->packages && spec->packages[0]) {
-                /* Package names were validated by the config schema (no shell syntax). */
-                pc_buf_addstr(&s, "export DEBIAN_FRONTEND=noninteractive\n"
-                                  "apt-get update\n"
-                                  "apt-get install -y --no-install-recommends");
-                for (char **p = spec->packages; *p; p++)
-                        pc_buf_addf(&s, " %s", *p);
-                pc_buf_addstr(&s, "\nrm -rf /var/lib/apt/lists/*\n");
-        }
-        if (spec->setup_command)
-                pc_buf_addf(&s, "%s\n", spec->setup_command);
-        return pc_buf_detach(&s);
-}
-
 /* The tag: a hash of the base image's id, the script and the network. */
 static char *derived_tag(const char *base_id, const char *script, const char *network)
 {
@@ -94,7 +71,7 @@ static const char *tail_of(const PcBuf *b)
 
 char *pc_docker_provisioned_image(PcDockerBackend *b, const PcSandboxSpec *spec, PcError *reterr)
 {
-        if (!needs_provisioning(spec))
+        if (!pc_sandbox_spec_needs_provisioning(spec))
                 return xstrdup(spec->image);
 
         json_t *base = NULL;
@@ -108,7 +85,7 @@ char *pc_docker_provisioned_image(PcDockerBackend *b, const PcSandboxSpec *spec,
                 return NULL;
         }
         const char *base_id = json_string_value(json_object_get(base, "Id"));
-        _cleanup_free_ char *script = provision_script(spec);
+        _cleanup_free_ char *script = pc_sandbox_spec_provision_script(spec);
         const char *network = spec->setup_network ? spec->setup_network : "bridge";
         _cleanup_free_ char *tag = derived_tag(base_id ? base_id : spec->image, script, network);
         json_decref(base);

@@ -301,11 +301,6 @@ static int check_supported(const PcSandboxSpec *spec, PcError *reterr)
                                          "not supported by the native backend on this host. "
                                          "Hint: remove sandbox.docker.apparmorProfile",
                                          spec->apparmor_profile);
-        if (spec->setup_command || (spec->packages && spec->packages[0]))
-                return pc_error_set_kind(reterr, PC_ERROR_INVALID_ARGUMENT, -EOPNOTSUPP,
-                                         "setupCommand and packages are not supported by the "
-                                         "native backend yet. Hint: build an image with them: "
-                                         "pincer image build NAME --packages \"...\"");
         return 0;
 }
 
@@ -358,8 +353,22 @@ static int native_create(PcSandbox *sb, const PcSandboxSpec *spec, PcError *rete
         if (r < 0)
                 return r;
 
+        /* setupCommand and packages: a derived image, provisioned once and cached by hash. */
+        _cleanup_free_ char *image = NULL;
+        if (pc_sandbox_spec_needs_provisioning(spec)) {
+                _cleanup_free_ char *script = pc_sandbox_spec_provision_script(spec);
+                _cleanup_buf_ PcBuf output = PC_BUF_INIT;
+                r = pc_image_provision(b->state_dir, spec->image, script, &output, &image, reterr);
+                if (r < 0) {
+                        (void) pc_error_prefix(reterr, "provisioning image for sandbox '%s'",
+                                               spec->name);
+                        return r;
+                }
+        } else
+                image = xstrdup(spec->image);
+
         _cleanup_free_ char *rootfs = NULL;
-        r = pc_image_path(b->state_dir, spec->image, &rootfs, reterr);
+        r = pc_image_path(b->state_dir, image, &rootfs, reterr);
         if (r < 0)
                 return r;
         uid_t uid = 0;

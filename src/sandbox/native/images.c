@@ -5,8 +5,11 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <glob.h>
+#include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -14,6 +17,7 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/fs-util.h"
+#include "base/sha256.h"
 
 #define IMAGE_NAME_MAX 128
 
@@ -722,5 +726,216 @@ int pc_image_remove(const char *state_dir, const char *name, PcError *reterr)
         if (r < 0)
                 return pc_error_set(reterr, r, "image '%s' removed, but deleting %s failed: %s",
                                     name, old, strerror(-r));
+        return 0;
+}
+
+/* --- provisioning ------------------------------------------------------------------------- */
+
+#define PROVISION_EPOCH  "pincer-native-provision/1"
+#define PROVISION_OUTPUT (1024 * 1024)
+
+/* The identity of base: its name and the created time in its image.json. */
+static int base_identity(const char *state_dir, const char *base, char **ret, PcError *reterr)
+{
+        _cleanup_free_ char *rootfs = NULL;
+        int r = pc_image_path(state_dir, base, &rootfs, reterr);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *meta =
+                xasprintf("%.*s/image.json", (int) (strlen(rootfs) - 7), rootfs);
+        json_t *o = json_load_file(meta, 0, NULL);
+        const char *created = json_string_value(json_object_get(o, "created"));
+        struct stat st;
+        if (created)
+                *ret = xasprintf("%s\n%s", base, created);
+        else if (stat(rootfs, &st) == 0)
+                *ret = xasprintf("%s\n%llu:%lld", base, (unsigned long long) st.st_ino,
+                                 (long long) st.st_mtime);
+        else
+                *ret = xstrdup(base);
+        json_decref(o);
+        return 0;
+}
+
+char *pc_image_provisioned_name(const char *identity, const char *script)
+{
+        PcSha256 ctx;
+        pc_sha256_init(&ctx);
+        const char *parts[] = {PROVISION_EPOCH, identity, script, "host"};
+        for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
+                pc_sha256_update(&ctx, parts[i], strlen(parts[i]));
+                pc_sha256_update(&ctx, "\n", 1);
+        }
+        uint8_t digest[PC_SHA256_DIGEST_SIZE];
+        pc_sha256_final(&ctx, digest);
+        char hex[PC_SHA256_HEX_SIZE];
+        pc_hex_encode(digest, sizeof(digest), hex);
+        return xasprintf("pincer-provisioned:%.16s", hex);
+}
+
+/* In the child: a mount and pid namespace, /proc, /dev and the host's resolv.conf, chroot,
+ * then /bin/sh -c script as root. Never returns. */
+_noreturn_ static void provision_child(const char *rootfs, const char *script)
+{
+        static char *const env[] = {
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "HOME=/root",
+                "LANG=C.UTF-8",
+                "DEBIAN_FRONTEND=noninteractive",
+                NULL,
+        };
+        char path[PATH_MAX];
+        struct stat st;
+        int status;
+
+        if (unshare(CLONE_NEWNS | CLONE_NEWPID) < 0 ||
+            mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+                fprintf(stderr, "pincer: unshare: %s\n", strerror(errno));
+                _exit(125);
+        }
+        pid_t pid = fork(); /* pid 1 of the new namespace */
+        if (pid < 0)
+                _exit(125);
+        if (pid > 0) {
+                while (waitpid(pid, &status, 0) < 0)
+                        if (errno != EINTR)
+                                _exit(125);
+                _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        }
+        snprintf(path, sizeof(path), "%s/proc", rootfs);
+        (void) mkdir(path, 0555);
+        if (mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+                goto fail;
+        snprintf(path, sizeof(path), "%s/dev", rootfs);
+        (void) mkdir(path, 0755);
+        if (mount("/dev", path, NULL, MS_BIND | MS_REC, NULL) < 0)
+                goto fail;
+        snprintf(path, sizeof(path), "%s/etc/resolv.conf", rootfs);
+        if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+                (void) unlink(path);
+                int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+                if (fd >= 0)
+                        close(fd);
+        }
+        if (access("/etc/resolv.conf", R_OK) == 0 &&
+            mount("/etc/resolv.conf", path, NULL, MS_BIND, NULL) < 0)
+                goto fail;
+        if (chroot(rootfs) < 0 || chdir("/") < 0)
+                goto fail;
+        char *const argv[] = {"/bin/sh", "-c", (char *) script, NULL};
+        execve(argv[0], argv, env);
+fail:
+        fprintf(stderr, "pincer: preparing the provisioning sandbox (%s): %s\n", path,
+                strerror(errno));
+        _exit(125);
+}
+
+/* Runs script in rootfs; output (capped) into out, exit status into ret_status. */
+static int provision_run(const char *rootfs, const char *script, PcBuf *out, int *ret_status)
+{
+        int fds[2], status;
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return -errno;
+        pid_t pid = fork();
+        if (pid < 0) {
+                int r = -errno;
+                close(fds[0]);
+                close(fds[1]);
+                return r;
+        }
+        if (pid == 0) {
+                int null = open("/dev/null", O_RDONLY);
+                if (null >= 0)
+                        dup2(null, 0);
+                dup2(fds[1], 1);
+                dup2(fds[1], 2);
+                provision_child(rootfs, script);
+        }
+        close(fds[1]);
+        char buf[4096];
+        for (;;) {
+                ssize_t n = read(fds[0], buf, sizeof(buf));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                if (out->len < PROVISION_OUTPUT)
+                        pc_buf_add(out, buf, (size_t) n);
+        }
+        close(fds[0]);
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        *ret_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        return 0;
+}
+
+/* Adds "scriptSha256" to the image.json in dir. */
+static int add_script_hash(const char *dir, const char *script)
+{
+        _cleanup_free_ char *path = xasprintf("%s/image.json", dir);
+        uint8_t digest[PC_SHA256_DIGEST_SIZE];
+        char hex[PC_SHA256_HEX_SIZE];
+        PcSha256 ctx;
+        pc_sha256_init(&ctx);
+        pc_sha256_update(&ctx, script, strlen(script));
+        pc_sha256_final(&ctx, digest);
+        pc_hex_encode(digest, sizeof(digest), hex);
+        json_t *o = json_load_file(path, 0, NULL);
+        if (!o)
+                return -EIO;
+        json_object_set_new(o, "scriptSha256", json_string(hex));
+        int r = json_dump_file(o, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ? -EIO : 0;
+        json_decref(o);
+        return r;
+}
+
+int pc_image_provision(const char *state_dir, const char *base, const char *script, PcBuf *output,
+                       char **ret_name, PcError *reterr)
+{
+        _cleanup_(op_release) Op op = {.lock_fd = -1};
+        _cleanup_free_ char *identity = NULL, *src = NULL, *rootfs = NULL, *name = NULL;
+        int r = base_identity(state_dir, base, &identity, reterr);
+        if (r < 0)
+                return r;
+        name = pc_image_provisioned_name(identity, script);
+        r = op_begin(&op, state_dir, name, false, NULL);
+        if (r == -EEXIST) {
+                *ret_name = TAKE_PTR(name); /* provisioned before */
+                return 0;
+        }
+        if (r < 0)
+                return pc_error_set(reterr, r, "cannot prepare the image store for '%s'", name);
+        if ((r = pc_image_path(state_dir, base, &src, reterr)) < 0)
+                return r;
+        rootfs = xasprintf("%s/rootfs", op.tmp);
+        char *const cp[] = {"cp", "-a", "--reflink=auto", src, rootfs, NULL};
+        if ((r = run_step("cp -a", cp, false, op.log, reterr)) < 0)
+                return r;
+        int status = -1;
+        r = provision_run(rootfs, script, output, &status);
+        if (r < 0)
+                return pc_error_set(reterr, r, "cannot run the provisioning script: %s",
+                                    strerror(-r));
+        if (status != 0) {
+                const char *tail = output->len > 4000 ? output->buf + output->len - 4000
+                                                      : (output->buf ? output->buf : "");
+                return pc_error_set(reterr, -EIO,
+                                    "setupCommand/packages failed with exit status %d while "
+                                    "provisioning image from '%s'; nothing was cached and the "
+                                    "next use tries again. Output (last 4000 bytes):\n%s",
+                                    status, base, tail);
+        }
+        _cleanup_free_ char *resolv = xasprintf("%s/etc/resolv.conf", rootfs);
+        int fd = open(resolv, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+        if (fd >= 0)
+                close(fd);
+        if ((r = write_meta(op.tmp, name, "provisioned", NULL, base, NULL)) >= 0)
+                r = add_script_hash(op.tmp, script);
+        if (r < 0)
+                return pc_error_set(reterr, r, "cannot write image.json of '%s'", name);
+        if ((r = op_commit(&op, name, reterr)) < 0)
+                return r;
+        *ret_name = TAKE_PTR(name);
         return 0;
 }

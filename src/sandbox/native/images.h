@@ -3,8 +3,8 @@
  * The native image store: root filesystems in <state dir>/images/<dir>/, where <dir> is the
  * image name with '%', ':' and '/' percent-encoded ("openclaw-sandbox%3Abookworm-slim"), so
  * the directory name maps back to the name. Each holds rootfs/ and image.json:
- *   {"name", "created" (RFC 3339 UTC), "source": "mmdebstrap"|"import", "packages": [...],
- *    "from": NAME|null, "suite"}.
+ *   {"name", "created" (RFC 3339 UTC), "source": "mmdebstrap"|"from"|"import"|"provisioned",
+ *    "packages": [...], "from": NAME|null, "suite", and for "provisioned": "scriptSha256"}.
  *
  * Builds and imports happen in a temporary directory next to the target (<images>/.tmp-*)
  * and are renamed into place, so a half-made image is never visible; one operation at a time
@@ -20,6 +20,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "base/buf.h"
 #include "base/error.h"
 
 /* Name rules: 1..128 characters of [A-Za-z0-9._/:-], starting with a letter or digit, no
@@ -68,3 +69,17 @@ int pc_image_list(const char *state_dir, json_t **ret, PcError *reterr);
 
 /* Removes an image; -ENOENT when it does not exist. */
 int pc_image_remove(const char *state_dir, const char *name, PcError *reterr);
+
+/* The name of the image provisioned from a base of identity (name and created time) with
+ * script: "pincer-provisioned:<16 hex digits of a sha256>" (new string). */
+char *pc_image_provisioned_name(const char *identity, const char *script);
+
+/* Provisions an image from base (needs root): copies its rootfs into the store's temporary
+ * directory, runs /bin/sh -c script there as root in a mount and pid namespace with the
+ * host's network, /proc, /dev and /etc/resolv.conf, and on exit status 0 keeps the result as
+ * image *ret_name (source "provisioned", from base, "scriptSha256"). An existing one is reused
+ * without running anything. The script's output (stdout and stderr, at most 1 MiB) is appended to
+ * output; a non-zero exit is -EIO with the exit status and the last 4000 bytes quoted, and nothing
+ * is kept. */
+int pc_image_provision(const char *state_dir, const char *base, const char *script, PcBuf *output,
+                       char **ret_name, PcError *reterr);
