@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The tool workers: a small pool of threads (PC_GATEWAY_TOOL_WORKERS) that run tool calls.
- * They share the store and the sandbox manager, which are thread-safe (manager.h: the
+ * The tool workers: a pool of threads (PC_GATEWAY_TOOL_WORKERS_PER_CPU per CPU) that run tool
+ * calls. They share the store and the sandbox manager, which are thread-safe (manager.h: the
  * manager's mutex is held around acquire/release/list/prune, never while a command runs), and
  * each call runs on the config snapshot current when it was picked up.
  *
