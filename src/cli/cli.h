@@ -28,6 +28,7 @@ extern const PcVerb pc_verb_help;
 extern const PcVerb pc_verb_version;
 extern const PcVerb pc_verb_config;
 extern const PcVerb pc_verb_sandbox;
+extern const PcVerb pc_verb_sessions;
 extern const PcVerb pc_verb_tools;
 extern const PcVerb pc_verb_image;
 extern const PcVerb pc_verb_gateway;
