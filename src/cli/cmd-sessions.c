@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "policy/policy.h"
 #include "store/sessions.h"
+#include "tools/tool-sessions.h"
 
 static const char usage[] =
         "Usage: pincer sessions list [--agent ID] [--json]\n"
@@ -27,7 +28,8 @@ static const char usage[] =
         "        per line) on stdout, or into FILE (created with mode 0600).\n"
         "\n"
         "KEY is a full session key (agent:main:main, agent:main:direct:alice, ...); a bare name\n"
-        "x means agent:<agent>:x, and \"main\" the agent's main session.\n"
+        "x means agent:<agent>:x, and \"main\" the agent's main session (\"global\" under\n"
+        "session.scope \"global\").\n"
         "\n"
         "Options:\n"
         "  -a, --agent ID     the agent (list: only its sessions; default for a bare KEY: the\n"
@@ -157,7 +159,8 @@ static char *resolve_key(Ctx *c, const char *raw)
         if (pc_cli_pick_agent("sessions", c->cfg, arg_agent, strchr(raw, ':') ? raw : NULL,
                               &agent) != 0)
                 return NULL;
-        return pc_policy_session_key_resolve(c->cfg, agent, raw);
+        _cleanup_free_ char *key = pc_policy_session_key_resolve(c->cfg, agent, raw);
+        return pc_tool_session_canonical_key(c->cfg, agent, key);
 }
 
 /* Every entry of the transcript, page by page; each callback gets one entry object. */

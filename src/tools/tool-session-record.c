@@ -21,6 +21,13 @@ static json_t *zero_usage(void)
                          "output", 0, "cacheRead", 0, "cacheWrite", 0, "total", 0);
 }
 
+char *pc_tool_session_canonical_key(const PcConfig *cfg, const PcAgent *agent,
+                                    const char *session_key)
+{
+        _cleanup_free_ char *main_key = pc_policy_session_main_key(cfg, agent);
+        return pc_sandbox_canonical_session_key(session_key, agent->id, streq(main_key, "global"));
+}
+
 int pc_tool_session_record(PcStore *store, const PcConfig *cfg, const PcAgent *agent,
                            const char *session_key, const PcInvokeRequest *req,
                            const PcInvokeResponse *resp, PcError *reterr)
@@ -58,7 +65,8 @@ int pc_tool_session_record(PcStore *store, const PcConfig *cfg, const PcAgent *a
                         json_object_set(result, "details", resp->result.details);
         }
         _cleanup_free_ char *main_key = pc_policy_session_main_key(cfg, agent);
-        PcSessionInit init = {.key = session_key, .agent_id = agent->id, .main_key = main_key};
+        _cleanup_free_ char *key = pc_tool_session_canonical_key(cfg, agent, session_key);
+        PcSessionInit init = {.key = key, .agent_id = agent->id, .main_key = main_key};
         json_t *const msgs[] = {assistant, result};
         int r = pc_store_transcript_append(store, &init, msgs, 2, now, reterr);
         json_decref(assistant);

@@ -28,7 +28,7 @@
 typedef struct View {
         const PcConfig *cfg;
         const PcAgent *agent;
-        const char *self;
+        char *self;       /* the calling session's stored key */
         const char *mode; /* self, tree, agent, all (after the sandbox clamp) */
         const char *configured;
         bool sandboxed;
@@ -64,7 +64,7 @@ static void view_init(const PcToolCall *call, View *v)
         *v = (View){
                 .cfg = call->cfg,
                 .agent = call->agent,
-                .self = call->session_key,
+                .self = pc_tool_session_canonical_key(call->cfg, call->agent, call->session_key),
                 .mode = mode ? mode : "tree",
                 .configured = mode ? mode : "tree",
                 .sandboxed = sandboxed,
@@ -75,6 +75,12 @@ static void view_init(const PcToolCall *call, View *v)
             (streq(v->mode, "agent") || streq(v->mode, "all")))
                 v->mode = "tree";
 }
+
+static void view_release(View *v)
+{
+        free(v->self);
+}
+#define _cleanup_view_ _cleanup_(view_release)
 
 /* May this caller reach another agent's sessions at all? */
 static bool agent_reachable(const View *v, const char *agent_id)
@@ -159,11 +165,17 @@ static PcStore *store_of(const PcToolCall *call, PcError *reterr)
 
 /* A sessionKey argument: absent or "current" → the calling session; a bare name x →
  * agent:<agent>:x; "main" → the agent's main key. */
-static char *target_key(const PcToolCall *call, const char *raw)
+static char *target_key(const PcToolCall *call, const View *v, const char *raw)
 {
         if (!raw || !*raw || streq(raw, "current"))
-                return xstrdup(call->session_key);
-        return pc_policy_session_key_resolve(call->cfg, call->agent, raw);
+                return xstrdup(v->self);
+        _cleanup_free_ char *key = pc_policy_session_key_resolve(call->cfg, call->agent, raw);
+        _cleanup_free_ char *owner = pc_policy_session_agent_id(key);
+        /* The main-session aliases only for the caller's own agent: "agent:main:main" asked
+         * by another agent is main's session, not an alias of the caller's. */
+        if (owner && !streq(owner, call->agent->id))
+                return TAKE_PTR(key);
+        return pc_tool_session_canonical_key(call->cfg, call->agent, key);
 }
 
 static char *key_agent(const PcToolCall *call, const char *key)
@@ -198,9 +210,9 @@ int pc_tool_session_status(const PcToolCall *call, PcToolResult *ret, PcError *r
         PcStore *store = store_of(call, reterr);
         if (!store)
                 return -ENODEV;
-        View v;
+        _cleanup_view_ View v = {0};
         view_init(call, &v);
-        _cleanup_free_ char *key = target_key(call, json_string_value(raw));
+        _cleanup_free_ char *key = target_key(call, &v, json_string_value(raw));
         _cleanup_free_ char *agent = key_agent(call, key);
         PcSessionRecord rec = {0};
         PcError err = PC_ERROR_INIT;
@@ -263,7 +275,7 @@ int pc_tool_sessions_list(const PcToolCall *call, PcToolResult *ret, PcError *re
         PcStore *store = store_of(call, reterr);
         if (!store)
                 return -ENODEV;
-        View v;
+        _cleanup_view_ View v = {0};
         view_init(call, &v);
         PcSessionFilter filter = {.visible = visible_row, .userdata = &v};
         json_t *doc = NULL;
@@ -288,9 +300,9 @@ int pc_tool_sessions_history(const PcToolCall *call, PcToolResult *ret, PcError 
         PcStore *store = store_of(call, reterr);
         if (!store)
                 return -ENODEV;
-        View v;
+        _cleanup_view_ View v = {0};
         view_init(call, &v);
-        _cleanup_free_ char *key = target_key(call, json_string_value(raw));
+        _cleanup_free_ char *key = target_key(call, &v, json_string_value(raw));
         _cleanup_free_ char *agent = key_agent(call, key);
         PcSessionRecord rec = {0};
         PcError err = PC_ERROR_INIT;
@@ -305,7 +317,7 @@ int pc_tool_sessions_history(const PcToolCall *call, PcToolResult *ret, PcError 
                 return status_result(ret, "forbidden", b.buf, key);
         }
         if (r == -ENOENT) {
-                if (streq(key, call->session_key)) /* not recorded yet: an empty history */
+                if (streq(key, v.self)) /* not recorded yet: an empty history */
                         return json_result(ret,
                                            json_pack("{s:s,s:[],s:b,s:i,s:b,s:b,s:i}", "sessionKey",
                                                      key, "messages", "truncated", 0,
@@ -377,12 +389,12 @@ int pc_tool_sessions_send(const PcToolCall *call, PcToolResult *ret, PcError *re
         PcStore *store = store_of(call, reterr);
         if (!store)
                 return -ENODEV;
-        View v;
+        _cleanup_view_ View v = {0};
         view_init(call, &v);
         PcError err = PC_ERROR_INIT;
         _cleanup_free_ char *key = NULL;
         if (raw)
-                key = target_key(call, raw);
+                key = target_key(call, &v, raw);
         else {
                 int r = 0;
                 key = find_label(store, &v, label, agent_arg, &err, &r);
@@ -427,7 +439,7 @@ int pc_tool_sessions_send(const PcToolCall *call, PcToolResult *ret, PcError *re
         int64_t now = (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
         _cleanup_free_ char *text =
                 xasprintf("[Inter-session message from session %s (agent %s) isUser=false]\n%s",
-                          call->session_key, call->agent->id, message);
+                          v.self, call->agent->id, message);
         json_t *msg = json_pack("{s:s,s:[{s:s,s:s}],s:I}", "role", "user", "content", "type",
                                 "text", "text", text, "timestamp", (json_int_t) now);
         const PcAgent *target_agent = pc_config_find_agent(call->cfg, rec.agent_id);

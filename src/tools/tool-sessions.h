@@ -9,6 +9,12 @@
 #include "dispatch.h"
 #include "store/sessions.h"
 
+/* The key a session is stored under: session_key with the main-session aliases ("main",
+ * "agent:<id>:main", the legacy "agent:main:main") mapped to the agent's main key, which is
+ * "global" under session.scope "global" (the sandbox's canonicalisation). */
+char *pc_tool_session_canonical_key(const PcConfig *cfg, const PcAgent *agent,
+                                    const char *session_key);
+
 /*
  * Appends the finished call to the transcript of session_key (creating the session row on
  * first use), in one transaction: an assistant message holding the toolCall block

@@ -25,7 +25,7 @@ from test_sandbox_native import IMAGE, image_store  # noqa: F401 (a fixture)
 HEX8 = re.compile(r"^[0-9a-f]{8}$")
 
 
-def config(tmp_path, visibility=None, backend="native", prefix=None):
+def config(tmp_path, visibility=None, backend="native", prefix=None, extra=""):
     prefix = prefix or f"pincer-s{secrets.token_hex(3)}-"
     (tmp_path / "ws").mkdir(exist_ok=True)
     (tmp_path / "ws-family").mkdir(exist_ok=True)
@@ -33,6 +33,7 @@ def config(tmp_path, visibility=None, backend="native", prefix=None):
     return f"""{{
   gateway: {{ tools: {{ allow: ["exec"] }} }},
   {vis}
+  {extra}
   agents: {{
     defaults: {{ sandbox: {{ mode: "non-main", backend: "{backend}", scope: "session",
                             workspaceAccess: "rw",
@@ -289,6 +290,17 @@ def test_visibility_agent_and_sandbox_clamp(setup):
     # "agent" never crosses agents
     d = tool_details(invoke(g, "sessions_list", {}, agent="family")[1])
     assert [r["key"] for r in d["sessions"]] == ["agent:family:main"]
+
+
+def test_main_aliases_under_global_scope(setup):
+    s = setup(extra='session: { scope: "global" },')
+    g = s.start()
+    for key in (None, "main", "agent:main:main"):
+        st, doc = invoke(g, "session_status", {}, session=key)
+        assert st == 200 and tool_details(doc)["sessionKey"] == "global", doc
+    rows = s.sessions()["sessions"]
+    assert [(r["key"], r["kind"], r["messageCount"]) for r in rows] == [("global", "main", 6)]
+    assert s.show("main")["session"]["key"] == "global"
 
 
 def test_crash_keeps_completed_calls(setup, tmp_path, image_store):  # noqa: F811
