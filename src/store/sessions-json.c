@@ -21,8 +21,9 @@ static int get_int(const json_t *params, const char *name, json_int_t min, json_
                 *ret = dflt;
                 return 0;
         }
-        if (json_is_real(v) && json_real_value(v) == (double) (json_int_t) json_real_value(v))
-                *ret = (json_int_t) json_real_value(v);
+        double d = json_is_real(v) ? json_real_value(v) : 0.5;
+        if (json_is_real(v) && d > -9e15 && d < 9e15 && d == (double) (json_int_t) d)
+                *ret = (json_int_t) d;
         else if (json_is_integer(v))
                 *ret = json_integer_value(v);
         else
