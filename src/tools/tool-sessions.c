@@ -324,7 +324,11 @@ int pc_tool_sessions_history(const PcToolCall *call, PcToolResult *ret, PcError 
                                                      "droppedMessages", 0, "contentTruncated", 0,
                                                      "contentRedacted", 0, "bytes", 0),
                                            false);
-                return status_result(ret, "error", err.msg, key);
+                _cleanup_free_ char *msg =
+                        xasprintf("No session '%s' exists yet; use sessions_list to see the "
+                                  "sessions there are",
+                                  key);
+                return status_result(ret, "error", msg, key);
         }
         json_t *params = json_deep_copy(call->args);
         json_object_set_new(params, "sessionKey", json_string(key));
@@ -431,7 +435,10 @@ int pc_tool_sessions_send(const PcToolCall *call, PcToolResult *ret, PcError *re
                 if (!ok)
                         forbidden_text(&v, key, &b);
                 else
-                        pc_buf_addf(&b, "%s", err.msg);
+                        pc_buf_addf(&b,
+                                    "No session '%s' exists yet; sessions_send needs an "
+                                    "existing session (see sessions_list)",
+                                    key);
                 return status_result(ret, ok ? "error" : "forbidden", b.buf, key);
         }
         struct timespec ts;
