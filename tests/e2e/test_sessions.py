@@ -292,6 +292,27 @@ def test_visibility_agent_and_sandbox_clamp(setup):
     assert [r["key"] for r in d["sessions"]] == ["agent:family:main"]
 
 
+def test_visibility_all_needs_agent_to_agent(setup):
+    s = setup(extra='tools: { sessions: { visibility: "all" }, '
+                    'agentToAgent: { enabled: true, allow: ["family"] } },')
+    g = s.start()
+    invoke(g, "session_status", {}, agent="family")
+    invoke(g, "session_status", {}, session="main")
+    # main may reach family (listed in agentToAgent.allow) ...
+    d = tool_details(invoke(g, "sessions_list", {}, session="main")[1])
+    assert d["visibility"] == "all"
+    assert sorted(r["key"] for r in d["sessions"]) == ["agent:family:main", "agent:main:main"]
+    d = tool_details(invoke(g, "sessions_history", {"sessionKey": "agent:family:main",
+                                                    "includeTools": True}, session="main")[1])
+    assert d["sessionKey"] == "agent:family:main" and len(d["messages"]) == 2
+    # ... family may not reach main (not listed)
+    d = tool_details(invoke(g, "sessions_list", {}, agent="family")[1])
+    assert [r["key"] for r in d["sessions"]] == ["agent:family:main"]
+    d = tool_details(invoke(g, "sessions_history", {"sessionKey": "agent:main:main"},
+                            agent="family")[1])
+    assert d["status"] == "forbidden"
+
+
 def test_main_aliases_under_global_scope(setup):
     s = setup(extra='session: { scope: "global" },')
     g = s.start()
