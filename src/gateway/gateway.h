@@ -32,7 +32,7 @@
 #define PC_GATEWAY_MAX_HEADER_BYTES           8192 /* all request headers of one request */
 #define PC_GATEWAY_DRAIN_TIMEOUT_MS           30000
 #define PC_GATEWAY_PRUNE_INTERVAL_MS          (5 * 60 * 1000)
-#define PC_GATEWAY_MAX_HEADER_BUFFER          (32u * 1024u) /* libwebsockets' buffer: closed beyond */
+#define PC_GATEWAY_MAX_HEADER_BUFFER          (16u * 1024u) /* libwebsockets' buffer: closed beyond */
 #define PC_GATEWAY_HEADER_TIMEOUT_S           10 /* the request headers must arrive within this */
 #define PC_GATEWAY_IO_TIMEOUT_S               30 /* a request body, or a response, may stall this long */
 #define PC_GATEWAY_METRICS_SANDBOX_REFRESH_MS 30000

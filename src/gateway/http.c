@@ -32,6 +32,7 @@ typedef struct Conn {
         char path[128];
         uint64_t start_ns;
         bool want_body;
+        uint64_t body_deadline_ns; /* the whole body must have arrived by then */
         bool body_over;
         bool unauthorized;
         PcBuf body;
@@ -356,6 +357,7 @@ static int on_http(PcGateway *g, Conn *c, struct lws *wsi, const char *uri)
                 return 0;
         }
         c->want_body = true;
+        c->body_deadline_ns = c->start_ns + (uint64_t) PC_GATEWAY_IO_TIMEOUT_S * 1000000000u;
         return 0;
 }
 
@@ -363,6 +365,15 @@ static int on_body(Conn *c, const void *in, size_t len)
 {
         if (!c->want_body || c->body_over)
                 return 0;
+        /* libwebsockets restarts its timeout on every read: a body trickling in a byte at a
+         * time is cut here. */
+        if (uv_hrtime() > c->body_deadline_ns) {
+                c->body_over = true;
+                pc_buf_release(&c->body);
+                c->close_after = true;
+                respond_error(c, 408, "Request body not received within 30 s", "timeout");
+                return 0;
+        }
         if (c->body.len + len > PC_GATEWAY_MAX_BODY) {
                 c->body_over = true;
                 pc_buf_release(&c->body);

@@ -28,7 +28,7 @@
 static const char *const routes[] = {"/health", "/healthz", "/tools/invoke", "/metrics", "other"};
 #define N_ROUTES ELEMENTSOF(routes)
 
-static const int statuses[] = {200, 400, 401, 403, 404, 405, 411, 413, 431, 500, 503};
+static const int statuses[] = {200, 400, 401, 403, 404, 405, 408, 411, 413, 431, 500, 503};
 #define N_STATUSES (ELEMENTSOF(statuses) + 1) /* + "other" */
 
 /* The outcome of a tool call, from its HTTP status (OpenClaw's error types). */

@@ -156,7 +156,7 @@ static void reload(PcGateway *g, const char *why)
         if (pc_config_load(g->load, &diags, &cfg, &err) < 0) {
                 _cleanup_buf_ PcBuf text = PC_BUF_INIT;
                 pc_diags_format_text(&diags, &text);
-                log_error("Failed to reload the configuration (%s), keeping the old one: %s%s%s",
+                log_error("Failed to reload the configuration, keeping the old one (%s): %s%s%s",
                           why, err.msg, text.len ? "\n" : "", text.buf);
                 pc__gateway_metrics_reload(false);
                 notify("READY=1");
