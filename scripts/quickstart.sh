@@ -25,7 +25,9 @@ state_dir="${PINCER_STATE_DIR:-$HOME/.pincer}"
 export PINCER_STATE_DIR="$state_dir"
 config="${PINCER_CONFIG:-$state_dir/pincer.json5}"
 if [ ! -e "$config" ]; then
-    "$pincer" onboard --config "$config"
+    # Its own output would show the token a second time: the summary below has it.
+    "$pincer" onboard --config "$config" >/dev/null
+    echo "quickstart: pincer onboard wrote the starter configuration to $config"
 else
     echo "quickstart: using the existing configuration $config"
 fi
