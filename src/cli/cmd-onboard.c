@@ -248,8 +248,12 @@ static int run(int argc, char **argv)
                         return fail("cannot create the workspace %s: %s", ws, strerror(-r));
                 }
                 /* The sandbox runs as the image's unprivileged user, which must write there. */
-                if (geteuid() == 0)
-                        (void) chown(ws, SANDBOX_UID, SANDBOX_UID);
+                if (geteuid() == 0 && chown(ws, SANDBOX_UID, SANDBOX_UID) < 0)
+                        fprintf(stderr,
+                                "pincer onboard: warning: cannot give %s to the sandbox user "
+                                "(%d): %s; commands in the sandbox cannot write there, "
+                                "continuing\n",
+                                ws, SANDBOX_UID, strerror(errno));
         }
         pc_config_unref(cfg);
 
