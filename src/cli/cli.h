@@ -28,9 +28,11 @@ extern const PcVerb pc_verb_help;
 extern const PcVerb pc_verb_version;
 extern const PcVerb pc_verb_config;
 extern const PcVerb pc_verb_sandbox;
+extern const PcVerb pc_verb_sessions;
 extern const PcVerb pc_verb_tools;
 extern const PcVerb pc_verb_image;
 extern const PcVerb pc_verb_gateway;
+extern const PcVerb pc_verb_onboard;
 
 const PcVerb *const *pc_cli_verbs(void);
 const PcVerb *pc_cli_find_verb(const char *name);

@@ -104,6 +104,19 @@ bool pc__gateway_http_denied(const PcConfig *cfg, const char *tool)
         return dflt && !list_has(json_object_get(gt, "allow"), tool);
 }
 
+/* The pincer_sandboxes gauge of GET /metrics (asks each backend, so at most every 30 s). */
+static void refresh_sandbox_metrics(PcGatewayWorker *w, const PcConfig *cfg)
+{
+        json_t *list = NULL;
+        PcError err = PC_ERROR_INIT;
+        if (pc_sandbox_manager_list(w->manager, cfg, NULL, &list, &err) < 0) {
+                log_debug("Failed to list sandboxes for the metrics: %s, ignoring", err.msg);
+                return;
+        }
+        pc__gateway_metrics_sandboxes_set(list);
+        json_decref(list);
+}
+
 static void run_job(PcGatewayWorker *w, const PcConfig *cfg, PcGatewayJob *j)
 {
         PcInvokeResponse resp;
@@ -117,16 +130,21 @@ static void run_job(PcGatewayWorker *w, const PcConfig *cfg, PcGatewayJob *j)
                 .hidden = pc__gateway_http_denied,
         };
         PcError err = PC_ERROR_INIT;
+        uint64_t t0 = uv_hrtime();
+        pc__gateway_metrics_tool_started();
         if (pc_dispatch_invoke(cfg, w->manager, &req, &resp, &err) < 0)
                 log_warning("Failed to write the audit record of a tool call, continuing: %s",
                             err.msg);
         json_t *doc = pc_invoke_response_json(&resp);
         j->status = resp.status;
+        pc__gateway_metrics_tool_call(j->tool, resp.status, uv_hrtime() - t0);
         j->body = json_dumps(doc, JSON_COMPACT);
         if (!j->body)
                 abort(); /* out of memory */
         json_decref(doc);
         pc_invoke_response_release(&resp);
+        if (pc__gateway_metrics_sandboxes_due())
+                refresh_sandbox_metrics(w, cfg);
 }
 
 static void prune(PcGatewayWorker *w, const PcConfig *cfg)
@@ -144,6 +162,7 @@ static void prune(PcGatewayWorker *w, const PcConfig *cfg)
                          json_string_value(json_object_get(o, "result")),
                          json_string_value(json_object_get(o, "reason")));
         json_decref(report);
+        refresh_sandbox_metrics(w, cfg);
 }
 
 static void worker_main(void *arg)

@@ -52,6 +52,11 @@ static int64_t real_now_ms(void)
         return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+PcStore *pc_sandbox_manager_store(const PcSandboxManager *m)
+{
+        return m ? m->store : NULL;
+}
+
 PcSandboxManager *pc_sandbox_manager_new(PcStore *store, const PcSandboxBackendDef *backends,
                                          size_t n_backends)
 {

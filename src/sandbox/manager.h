@@ -55,6 +55,9 @@ PcSandboxManager *pc_sandbox_manager_new(PcStore *store, const PcSandboxBackendD
 PcSandboxManager *pc_sandbox_manager_free(PcSandboxManager *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(PcSandboxManager *, pc_sandbox_manager_free);
 
+/* The store the manager was made with (borrowed), for the choke point's transcripts. */
+PcStore *pc_sandbox_manager_store(const PcSandboxManager *m);
+
 /* Overrides the clock (milliseconds since the epoch) for tests; NULL restores the real one. */
 void pc_sandbox_manager_set_clock(PcSandboxManager *m, int64_t (*now_ms)(void));
 

@@ -22,6 +22,31 @@ static const char *const migrations[] = {
         "  last_used_at_ms INTEGER NOT NULL"
         ");"
         "CREATE INDEX sandboxes_scope ON sandboxes(scope_key);",
+        /* 1 → 2: sessions and their transcripts (sessions.h) */
+        "CREATE TABLE sessions ("
+        "  key TEXT PRIMARY KEY NOT NULL,"
+        "  session_id TEXT NOT NULL,"
+        "  agent_id TEXT NOT NULL,"
+        "  kind TEXT NOT NULL,"
+        "  channel TEXT NOT NULL DEFAULT '',"
+        "  spawned_by TEXT,"
+        "  label TEXT,"
+        "  created_at_ms INTEGER NOT NULL,"
+        "  updated_at_ms INTEGER NOT NULL,"
+        "  message_count INTEGER NOT NULL DEFAULT 0,"
+        "  tool_call_count INTEGER NOT NULL DEFAULT 0,"
+        "  last_seq INTEGER NOT NULL DEFAULT 0,"
+        "  last_entry_id TEXT"
+        ");"
+        "CREATE INDEX sessions_agent ON sessions(agent_id, updated_at_ms);"
+        "CREATE TABLE transcript_entries ("
+        "  session_key TEXT NOT NULL REFERENCES sessions(key) ON DELETE CASCADE,"
+        "  seq INTEGER NOT NULL,"
+        "  type TEXT NOT NULL,"
+        "  tool INTEGER NOT NULL DEFAULT 0,"
+        "  entry TEXT NOT NULL,"
+        "  PRIMARY KEY (session_key, seq)"
+        ") WITHOUT ROWID;",
 };
 
 int pc__store_fail(PcStore *s, int rc, PcError *reterr, const char *what)
@@ -35,10 +60,17 @@ int pc__store_fail(PcStore *s, int rc, PcError *reterr, const char *what)
                             s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 }
 
-static int exec_sql(PcStore *s, const char *sql, PcError *reterr, const char *what)
+int pc__store_exec(PcStore *s, const char *sql, PcError *reterr, const char *what)
 {
         int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
         return rc == SQLITE_OK ? 0 : pc__store_fail(s, rc, reterr, what);
+}
+#define exec_sql pc__store_exec
+
+int pc__store_prepare(PcStore *s, const char *sql, sqlite3_stmt **ret, PcError *reterr)
+{
+        int rc = sqlite3_prepare_v2(s->db, sql, -1, ret, NULL);
+        return rc == SQLITE_OK ? 0 : pc__store_fail(s, rc, reterr, "preparing a query");
 }
 
 static int user_version(PcStore *s, int *ret, PcError *reterr)

@@ -8,8 +8,10 @@
 #include "audit.h"
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/log.h"
 #include "policy/pattern.h"
 #include "policy/policy.h"
+#include "tool-sessions.h"
 
 typedef struct ToolDef {
         const char *name;
@@ -24,6 +26,11 @@ static const ToolDef tools[] = {
         {"write", pc_tool_write, true},
         {"edit", pc_tool_edit, true},
         {"apply_patch", pc_tool_apply_patch, true},
+        {"session_status", pc_tool_session_status, false},
+        {"sessions_list", pc_tool_sessions_list, false},
+        {"sessions_history", pc_tool_sessions_history, false},
+        {"sessions_send", pc_tool_sessions_send, false},
+        {"sessions_spawn", pc_tool_sessions_spawn, false},
 };
 
 static const ToolDef *find_tool(const char *name)
@@ -119,6 +126,7 @@ static void run_tool(const PcConfig *cfg, PcSandboxManager *manager, const PcInv
                 .roots = roots,
                 .uid = -1,
                 .gid = -1,
+                .store = pc_sandbox_manager_store(manager),
         };
         PcSandboxLease *lease = NULL;
         PcError err = PC_ERROR_INIT;
@@ -133,7 +141,9 @@ static void run_tool(const PcConfig *cfg, PcSandboxManager *manager, const PcInv
                 goto done;
         }
 
-        if (ses->sandboxed) {
+        if (pc_tool_session_in_gateway(def->name)) {
+                json_object_set_new(audit, "backend", json_string("gateway"));
+        } else if (ses->sandboxed) {
                 if (pc_sandbox_manager_acquire(manager, cfg, session, &lease, NULL, &err) < 0) {
                         refuse(ret, err.kind == PC_ERROR_UNAVAILABLE ? 503 : 500,
                                err.kind == PC_ERROR_UNAVAILABLE ? "unavailable" : "tool_error",
@@ -296,6 +306,12 @@ int pc_dispatch_invoke(const PcConfig *cfg, PcSandboxManager *manager, const PcI
 
 audit:
         json_object_set_new(audit, "status", json_integer(ret->status));
+        PcError rec_err = PC_ERROR_INIT; /* the transcript (tool-sessions.h) */
+        if (session && pc_tool_session_record(pc_sandbox_manager_store(manager), cfg, agent,
+                                              session, req, ret, &rec_err) < 0)
+                log_warning("Failed to record a tool call in the transcript of '%s', "
+                            "continuing: %s",
+                            session, rec_err.msg);
         int r = pc_audit_append(pc_config_state_dir(cfg), audit, reterr);
         json_decref(audit);
         pc_policy_result_free(pol);

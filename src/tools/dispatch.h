@@ -15,7 +15,9 @@
  *      "gateway" (no host exec by default);
  *   5. runs the tool with the file roots of that sandbox (or of the agent workspace);
  *   6. releases the lease;
- *   7. appends exactly one audit record, whatever happened (audit.h).
+ *   7. records the call and its result (or refusal) in the session's transcript, in one
+ *      transaction (tool-sessions.h), and appends exactly one audit record, whatever
+ *      happened (audit.h).
  *
  * Not thread-safe: calls run one at a time on the thread that owns the manager (the CLI's
  * main thread; in the gateway, its tool worker), because the backends' exec is synchronous.

@@ -37,6 +37,7 @@ typedef struct PcToolCall {
         size_t n_roots;
         const char *cwd;  /* the default working directory in the model's view */
         int64_t uid, gid; /* owner for files the tool creates (-1: the caller's) */
+        PcStore *store;   /* the state database (sessions, transcripts); NULL: none */
 } PcToolCall;
 
 /* OpenClaw's AgentToolResult: {content: [{type: "text", text}...], details}. A failed tool

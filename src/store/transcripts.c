@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: MIT */
+/* Transcripts: appending a call's messages in one durable transaction, and reading them back. */
+#include <stdio.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "base/alloc.h"
+#include "sessions.h"
+#include "store-internal.h"
+
+static void random_hex(char *buf, size_t bytes)
+{
+        unsigned char raw[16];
+        if (bytes > sizeof(raw))
+                bytes = sizeof(raw);
+        if (getrandom(raw, bytes, 0) != (ssize_t) bytes) {
+                /* getrandom() on Linux ≥ 3.17 does not fail for ≤ 256 bytes once seeded; fall
+                 * back to the clock so an id is still made. */
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                for (size_t i = 0; i < bytes; i++)
+                        raw[i] = (unsigned char) ((uint64_t) ts.tv_nsec >> (i % 8 * 8));
+        }
+        for (size_t i = 0; i < bytes; i++)
+                snprintf(buf + 2 * i, 3, "%02x", raw[i]);
+}
+
+/* A version 4 UUID. */
+static char *new_uuid(void)
+{
+        char h[33];
+        random_hex(h, 16);
+        h[12] = '4';
+        h[16] = "89ab"[h[16] % 4];
+        return xasprintf("%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16, h + 20);
+}
+
+static void iso_time(int64_t ms, char *buf, size_t n)
+{
+        time_t t = (time_t) (ms / 1000);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        char base[32];
+        strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(buf, n, "%s.%03dZ", base, (int) (ms % 1000));
+}
+
+static size_t count_tool_calls(const json_t *msg, bool *only_tools)
+{
+        const char *role = json_string_value(json_object_get(msg, "role"));
+        size_t n = 0, other = 0, i;
+        json_t *b;
+        json_array_foreach (json_object_get(msg, "content"), i, b) {
+                const char *type = json_string_value(json_object_get(b, "type"));
+                if (type && streq(type, "toolCall"))
+                        n++;
+                else
+                        other++;
+        }
+        *only_tools = (role && streq(role, "toolResult")) || (n > 0 && other == 0);
+        return n;
+}
+
+/* The message with its bulk replaced by a note, for an entry over the size limit. */
+static json_t *shrunk_message(const json_t *msg, size_t size)
+{
+        json_t *m = json_deep_copy(msg);
+        char note[160];
+        snprintf(note, sizeof(note),
+                 "[pincer: %zu bytes omitted from the transcript: over the %u-byte entry limit]",
+                 size, PC_TRANSCRIPT_MAX_ENTRY_BYTES);
+        json_object_del(m, "details");
+        json_t *content = json_array();
+        size_t i;
+        json_t *b;
+        json_array_foreach (json_object_get(msg, "content"), i, b) {
+                const char *type = json_string_value(json_object_get(b, "type"));
+                if (type && streq(type, "toolCall"))
+                        json_array_append_new(content,
+                                              json_pack("{s:s,s:O?,s:O?,s:{s:s}}", "type",
+                                                        "toolCall", "id", json_object_get(b, "id"),
+                                                        "name", json_object_get(b, "name"),
+                                                        "arguments", "omitted", note));
+        }
+        json_array_append_new(content, json_pack("{s:s,s:s}", "type", "text", "text", note));
+        json_object_set_new(m, "content", content);
+        return m;
+}
+
+static int insert_entry(PcStore *s, sqlite3_stmt *ins, const char *key, int64_t seq,
+                        const char *json, bool tool, PcError *reterr)
+{
+        sqlite3_reset(ins);
+        sqlite3_bind_text(ins, 1, key, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(ins, 2, seq);
+        sqlite3_bind_int(ins, 3, tool);
+        sqlite3_bind_text(ins, 4, json, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(ins);
+        return rc == SQLITE_DONE ? 0 : pc__store_fail(s, rc, reterr, "appending to a transcript");
+}
+
+static int append_locked(PcStore *s, const PcSessionInit *in, json_t *const *messages, size_t n,
+                         int64_t now_ms, PcError *reterr)
+{
+        _cleanup_free_ char *uuid = new_uuid();
+        _cleanup_free_ char *channel = pc_session_channel_from_key(in->key);
+        _cleanup_sqlstmt_ sqlite3_stmt *st = NULL;
+        int r = pc__store_prepare(
+                s,
+                "INSERT INTO sessions (key, session_id, agent_id, kind, channel, spawned_by, "
+                "label, created_at_ms, updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) "
+                "ON CONFLICT(key) DO NOTHING",
+                &st, reterr);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, in->key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, uuid, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, in->agent_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, pc_session_kind_from_key(in->key, in->main_key), -1,
+                          SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, channel, -1, SQLITE_STATIC);
+        if (in->spawned_by)
+                sqlite3_bind_text(st, 6, in->spawned_by, -1, SQLITE_STATIC);
+        if (in->label)
+                sqlite3_bind_text(st, 7, in->label, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 8, now_ms);
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+                return pc__store_fail(s, rc, reterr, "creating a session");
+        sqlite3_finalize(TAKE_PTR(st));
+
+        r = pc__store_prepare(s, "SELECT last_seq, last_entry_id FROM sessions WHERE key = ?1", &st,
+                              reterr);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, in->key, -1, SQLITE_STATIC);
+        if ((rc = sqlite3_step(st)) != SQLITE_ROW)
+                return pc__store_fail(s, rc, reterr, "reading a session");
+        int64_t seq = sqlite3_column_int64(st, 0);
+        const unsigned char *last = sqlite3_column_text(st, 1);
+        char parent[17] = "";
+        if (last)
+                snprintf(parent, sizeof(parent), "%s", (const char *) last);
+        sqlite3_finalize(TAKE_PTR(st));
+
+        r = pc__store_prepare(s,
+                              "INSERT INTO transcript_entries (session_key, seq, type, tool, "
+                              "entry) VALUES (?1, ?2, 'message', ?3, ?4)",
+                              &st, reterr);
+        if (r < 0)
+                return r;
+        char ts[40];
+        iso_time(now_ms, ts, sizeof(ts));
+        int64_t tool_calls = 0;
+        for (size_t i = 0; i < n; i++) {
+                char id[17];
+                random_hex(id, 4);
+                bool only_tools = false;
+                tool_calls += (int64_t) count_tool_calls(messages[i], &only_tools);
+                json_t *entry =
+                        json_pack("{s:s,s:s,s:s?,s:s,s:O}", "type", "message", "id", id, "parentId",
+                                  *parent ? parent : NULL, "timestamp", ts, "message", messages[i]);
+                _cleanup_free_ char *text = json_dumps(entry, JSON_COMPACT);
+                size_t len = text ? strlen(text) : 0;
+                if (len > PC_TRANSCRIPT_MAX_ENTRY_BYTES) {
+                        json_object_set_new(entry, "message", shrunk_message(messages[i], len));
+                        free(text);
+                        text = json_dumps(entry, JSON_COMPACT);
+                }
+                json_decref(entry);
+                if (!text)
+                        return pc_error_set(reterr, -EINVAL,
+                                            "transcript of '%s': message %zu cannot be "
+                                            "serialised as JSON",
+                                            in->key, i);
+                r = insert_entry(s, st, in->key, ++seq, text, only_tools, reterr);
+                if (r < 0)
+                        return r;
+                snprintf(parent, sizeof(parent), "%s", id);
+        }
+        sqlite3_finalize(TAKE_PTR(st));
+
+        r = pc__store_prepare(s,
+                              "UPDATE sessions SET updated_at_ms = ?2, message_count = "
+                              "message_count + ?3, tool_call_count = tool_call_count + ?4, "
+                              "last_seq = ?5, last_entry_id = ?6 WHERE key = ?1",
+                              &st, reterr);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, in->key, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, now_ms);
+        sqlite3_bind_int64(st, 3, (int64_t) n);
+        sqlite3_bind_int64(st, 4, tool_calls);
+        sqlite3_bind_int64(st, 5, seq);
+        if (*parent)
+                sqlite3_bind_text(st, 6, parent, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        return rc == SQLITE_DONE ? 0 : pc__store_fail(s, rc, reterr, "updating a session");
+}
+
+int pc_store_transcript_append(PcStore *s, const PcSessionInit *in, json_t *const *messages,
+                               size_t n, int64_t now_ms, PcError *reterr)
+{
+        if (!in->key || !*in->key || !in->agent_id || !*in->agent_id)
+                return pc_error_set(reterr, -EINVAL,
+                                    "a transcript append needs a session key and an agent");
+        if (strlen(in->key) > PC_SESSION_KEY_MAX)
+                return pc_error_set(reterr, -EINVAL,
+                                    "session key of %zu bytes is over the limit of %u bytes",
+                                    strlen(in->key), PC_SESSION_KEY_MAX);
+        /* FULL: the commit is on disk (WAL fsynced) before the call is answered. */
+        int r = pc__store_exec(s, "PRAGMA synchronous = FULL", reterr, "configuring");
+        if (r < 0)
+                return r;
+        r = pc__store_exec(s, "BEGIN IMMEDIATE", reterr, "starting a transcript append");
+        if (r >= 0) {
+                r = append_locked(s, in, messages, n, now_ms, reterr);
+                if (r >= 0)
+                        r = pc__store_exec(s, "COMMIT", reterr, "committing a transcript append");
+                if (r < 0)
+                        (void) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        }
+        (void) sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+        return r;
+}
+
+static size_t clamp_limit(size_t limit)
+{
+        return limit == 0 || limit > PC_TRANSCRIPT_PAGE_MAX ? PC_TRANSCRIPT_PAGE_MAX : limit;
+}
+
+int pc_store_transcript_page(PcStore *s, const char *key, int64_t after_seq, size_t limit,
+                             json_t **ret, int64_t *ret_last_seq, PcError *reterr)
+{
+        _cleanup_sqlstmt_ sqlite3_stmt *st = NULL;
+        int r = pc__store_prepare(s,
+                                  "SELECT seq, entry FROM transcript_entries WHERE session_key = "
+                                  "?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+                                  &st, reterr);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, after_seq);
+        sqlite3_bind_int64(st, 3, (int64_t) clamp_limit(limit));
+        json_t *list = json_array();
+        int64_t last = after_seq;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                last = sqlite3_column_int64(st, 0);
+                /* As OpenClaw's reader: a malformed entry is skipped. */
+                json_t *e = json_loads((const char *) sqlite3_column_text(st, 1), 0, NULL);
+                if (json_is_object(e))
+                        json_array_append(list, e);
+                json_decref(e);
+        }
+        if (rc != SQLITE_DONE) {
+                json_decref(list);
+                return pc__store_fail(s, rc, reterr, "reading a transcript");
+        }
+        *ret = list;
+        *ret_last_seq = last;
+        return 0;
+}
+
+int pc_store_transcript_messages(PcStore *s, const char *key, bool include_tools, size_t offset,
+                                 size_t limit, json_t **ret, bool *ret_more, PcError *reterr)
+{
+        limit = clamp_limit(limit);
+        _cleanup_sqlstmt_ sqlite3_stmt *st = NULL;
+        int r = pc__store_prepare(s,
+                                  "SELECT entry FROM transcript_entries WHERE session_key = ?1 "
+                                  "AND type = 'message' AND (?2 OR tool = 0) ORDER BY seq DESC "
+                                  "LIMIT ?3 OFFSET ?4",
+                                  &st, reterr);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, include_tools);
+        sqlite3_bind_int64(st, 3, (int64_t) limit + 1);
+        sqlite3_bind_int64(st, 4, (int64_t) offset);
+        json_t *newest_first = json_array();
+        size_t rows = 0;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                if (++rows > limit)
+                        continue;
+                json_t *e = json_loads((const char *) sqlite3_column_text(st, 0), 0, NULL);
+                json_t *m = json_object_get(e, "message");
+                if (json_is_object(m))
+                        json_array_append(newest_first, m);
+                json_decref(e);
+        }
+        if (rc != SQLITE_DONE) {
+                json_decref(newest_first);
+                return pc__store_fail(s, rc, reterr, "reading a transcript");
+        }
+        json_t *list = json_array();
+        for (size_t i = json_array_size(newest_first); i > 0; i--)
+                json_array_append(list, json_array_get(newest_first, i - 1));
+        json_decref(newest_first);
+        *ret = list;
+        *ret_more = rows > limit;
+        return 0;
+}

@@ -1,0 +1,497 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The session tools (spec 3.5-3.9) against the store, with OpenClaw's visibility rules:
+ *
+ *   tools.sessions.visibility   self   the calling session only
+ *                               tree   (default) that and the sessions it spawned
+ *                               agent  every session of the calling agent
+ *                               all    every session; another agent's only when
+ *                                      tools.agentToAgent.enabled and its allow list names the
+ *                                      agent (or "*")
+ *   a sandboxed calling session, with agents.defaults.sandbox.sessionToolsVisibility
+ *   "spawned" (the default), is clamped to tree.
+ *
+ * sessions_send and sessions_spawn need the agent runtime, which this version does not have:
+ * see docs/tools.md for what they do meanwhile.
+ */
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "policy/policy.h"
+#include "tool-sessions.h"
+
+#define SEND_MAX_MESSAGE_BYTES (64u * 1024u)
+
+typedef struct View {
+        const PcConfig *cfg;
+        const PcAgent *agent;
+        char *self;       /* the calling session's stored key */
+        const char *mode; /* self, tree, agent, all (after the sandbox clamp) */
+        const char *configured;
+        bool sandboxed;
+        bool a2a;
+        const json_t *a2a_allow;
+} View;
+
+static const json_t *at(const json_t *v, const char *a, const char *b, const char *c)
+{
+        v = json_object_get(v, a);
+        if (b)
+                v = json_object_get(v, b);
+        if (c)
+                v = json_object_get(v, c);
+        return v;
+}
+
+static void view_init(const PcToolCall *call, View *v)
+{
+        const json_t *root = pc_config_root(call->cfg);
+        const char *mode = json_string_value(at(root, "tools", "sessions", "visibility"));
+        const char *stv = json_string_value(
+                at(root, "agents", "defaults", "sandbox")
+                        ? json_object_get(at(root, "agents", "defaults", "sandbox"),
+                                          "sessionToolsVisibility")
+                        : NULL);
+        PcSandboxSession ses = {0};
+        PcError err = PC_ERROR_INIT;
+        bool sandboxed =
+                pc_sandbox_session_resolve(call->cfg, call->session_key, &ses, &err) >= 0 &&
+                ses.sandboxed;
+        pc_sandbox_session_release(&ses);
+        *v = (View){
+                .cfg = call->cfg,
+                .agent = call->agent,
+                .self = pc_tool_session_canonical_key(call->cfg, call->agent, call->session_key),
+                .mode = mode ? mode : "tree",
+                .configured = mode ? mode : "tree",
+                .sandboxed = sandboxed,
+                .a2a = json_is_true(at(root, "tools", "agentToAgent", "enabled")),
+                .a2a_allow = at(root, "tools", "agentToAgent", "allow"),
+        };
+        if (sandboxed && !streq_ptr(stv, "all") &&
+            (streq(v->mode, "agent") || streq(v->mode, "all")))
+                v->mode = "tree";
+}
+
+static void view_release(View *v)
+{
+        free(v->self);
+}
+#define _cleanup_view_ _cleanup_(view_release)
+
+/* May this caller reach another agent's sessions at all? */
+static bool agent_reachable(const View *v, const char *agent_id)
+{
+        if (streq(agent_id, v->agent->id))
+                return true;
+        if (!streq(v->mode, "all") || !v->a2a)
+                return false;
+        size_t i;
+        json_t *e;
+        json_array_foreach (v->a2a_allow, i, e) {
+                const char *s = json_string_value(e);
+                if (s && (streq(s, "*") || strcasecmp(s, agent_id) == 0))
+                        return true;
+        }
+        return false;
+}
+
+/* Visibility of a key (spawned_by: the row's, or NULL when there is no row). */
+static bool visible_key(const View *v, const char *key, const char *agent_id,
+                        const char *spawned_by)
+{
+        if (streq(key, v->self))
+                return true;
+        if (streq(v->mode, "self"))
+                return false;
+        if (streq(v->mode, "tree"))
+                return spawned_by && streq(spawned_by, v->self);
+        if (streq(v->mode, "agent"))
+                return streq(agent_id, v->agent->id);
+        return agent_reachable(v, agent_id);
+}
+
+static bool visible_row(const PcSessionRecord *r, void *userdata)
+{
+        return visible_key(userdata, r->key, r->agent_id, r->spawned_by);
+}
+
+static void forbidden_text(const View *v, const char *key, PcBuf *b)
+{
+        pc_buf_addf(b,
+                    "Session '%s' is not visible from session '%s': tools.sessions.visibility is "
+                    "\"%s\"",
+                    key, v->self, v->mode);
+        if (!streq(v->mode, v->configured))
+                pc_buf_addf(b,
+                            " (\"%s\" clamped to \"tree\" because the session is sandboxed and "
+                            "agents.defaults.sandbox.sessionToolsVisibility is \"spawned\")",
+                            v->configured);
+        pc_buf_addf(b, ". Use sessions_list to see the sessions this session may read.");
+}
+
+/* jsonResult(x): text = JSON.stringify(x, null, 2), details = x (spec 1.6). Steals x. */
+static int json_result(PcToolResult *ret, json_t *x, bool is_error)
+{
+        _cleanup_free_ char *text = json_dumps(x, JSON_INDENT(2));
+        pc_tool_result_text(ret, text ? text : "{}", is_error);
+        json_decref(ret->details);
+        ret->details = x;
+        ret->bytes_out = text ? strlen(text) : 0;
+        return 0;
+}
+
+static int status_result(PcToolResult *ret, const char *status, const char *error,
+                         const char *session_key)
+{
+        json_t *x = json_pack("{s:s,s:s}", "status", status, "error", error);
+        if (session_key)
+                json_object_set_new(x, "sessionKey", json_string(session_key));
+        return json_result(ret, x, true);
+}
+
+static PcStore *store_of(const PcToolCall *call, PcError *reterr)
+{
+        PcStore *s = call->store;
+        if (!s)
+                (void) pc_error_set_kind(reterr, PC_ERROR_UNAVAILABLE, -ENODEV,
+                                         "%s: the session store is not open in this process",
+                                         call->tool);
+        return s;
+}
+
+/* A sessionKey argument: absent or "current" → the calling session; a bare name x →
+ * agent:<agent>:x; "main" → the agent's main key. */
+static char *target_key(const PcToolCall *call, const View *v, const char *raw)
+{
+        if (!raw || !*raw || streq(raw, "current"))
+                return xstrdup(v->self);
+        _cleanup_free_ char *key = pc_policy_session_key_resolve(call->cfg, call->agent, raw);
+        _cleanup_free_ char *owner = pc_policy_session_agent_id(key);
+        /* The main-session aliases only for the caller's own agent: "agent:main:main" asked
+         * by another agent is main's session, not an alias of the caller's. */
+        if (owner && !streq(owner, call->agent->id))
+                return TAKE_PTR(key);
+        return pc_tool_session_canonical_key(call->cfg, call->agent, key);
+}
+
+static char *key_agent(const PcToolCall *call, const char *key)
+{
+        char *id = pc_policy_session_agent_id(key);
+        return id ? id : xstrdup(pc_config_default_agent(call->cfg)->id);
+}
+
+bool pc_tool_session_in_gateway(const char *tool)
+{
+        static const char *const names[] = {"session_status", "sessions_list", "sessions_history",
+                                            "sessions_send", "sessions_spawn"};
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (streq(tool, names[i]))
+                        return true;
+        return false;
+}
+
+/* ---- session_status ------------------------------------------------------------------------ */
+
+int pc_tool_session_status(const PcToolCall *call, PcToolResult *ret, PcError *reterr)
+{
+        const json_t *raw = json_object_get(call->args, "sessionKey");
+        if (raw && !json_is_string(raw))
+                return pc_error_set(reterr, -EINVAL, "session_status: sessionKey must be a string");
+        if (json_object_get(call->args, "model") &&
+            !json_is_null(json_object_get(call->args, "model")))
+                return pc_error_set(reterr, -EINVAL,
+                                    "session_status: setting the model is not available: this "
+                                    "version of Pincer has no agent runtime or model providers "
+                                    "yet; call it without \"model\"");
+        PcStore *store = store_of(call, reterr);
+        if (!store)
+                return -ENODEV;
+        _cleanup_view_ View v = {0};
+        view_init(call, &v);
+        _cleanup_free_ char *key = target_key(call, &v, json_string_value(raw));
+        _cleanup_free_ char *agent = key_agent(call, key);
+        PcSessionRecord rec = {0};
+        PcError err = PC_ERROR_INIT;
+        int r = pc_store_session_get(store, key, &rec, &err);
+        if (r < 0 && r != -ENOENT)
+                return pc_error_set_kind(reterr, PC_ERROR_INTERNAL, r, "%s", err.msg);
+        if (!visible_key(&v, key, agent, r >= 0 ? rec.spawned_by : NULL)) {
+                pc_session_record_clear(&rec);
+                _cleanup_buf_ PcBuf b = PC_BUF_INIT;
+                forbidden_text(&v, key, &b);
+                return status_result(ret, "forbidden", b.buf, key);
+        }
+        const PcAgent *a = pc_config_find_agent(call->cfg, agent);
+        _cleanup_free_ char *main_key = a ? pc_policy_session_main_key(call->cfg, a) : NULL;
+        PcSandboxSession ses = {0};
+        bool sandboxed =
+                pc_sandbox_session_resolve(call->cfg, key, &ses, &err) >= 0 && ses.sandboxed;
+        const char *mode = ses.mode == PC_SANDBOX_MODE_ALL        ? "all"
+                           : ses.mode == PC_SANDBOX_MODE_NON_MAIN ? "non-main"
+                                                                  : "off";
+        json_t *d = json_pack(
+                "{s:s,s:s,s:s,s:b,s:s,s:b,s:s,s:n}", "sessionKey", key, "agentId", agent, "kind",
+                r >= 0 ? rec.kind : pc_session_kind_from_key(key, main_key), "exists", r >= 0,
+                "sandboxMode", mode, "sandboxed", sandboxed, "visibility", v.mode, "model");
+        pc_sandbox_session_release(&ses);
+        if (r >= 0) {
+                json_object_set_new(d, "sessionId", json_string(rec.session_id));
+                json_object_set_new(d, "createdAt", json_integer(rec.created_at_ms));
+                json_object_set_new(d, "updatedAt", json_integer(rec.updated_at_ms));
+                json_object_set_new(d, "messageCount", json_integer(rec.message_count));
+                json_object_set_new(d, "toolCallCount", json_integer(rec.tool_call_count));
+                if (rec.spawned_by)
+                        json_object_set_new(d, "spawnedBy", json_string(rec.spawned_by));
+        }
+        json_object_set_new(d, "runtime", json_string("none"));
+
+        _cleanup_buf_ PcBuf t = PC_BUF_INIT;
+        pc_buf_addf(&t, "Session: %s (agent %s, %s)\n", key, agent,
+                    json_string_value(json_object_get(d, "kind")));
+        pc_buf_addf(&t, "Sandbox: %s (sandbox.mode %s)\n", sandboxed ? "yes" : "no", mode);
+        if (r >= 0)
+                pc_buf_addf(&t, "Transcript: %lld messages, %lld tool calls; session id %s\n",
+                            (long long) rec.message_count, (long long) rec.tool_call_count,
+                            rec.session_id);
+        else
+                pc_buf_addf(&t, "Transcript: empty (the session starts with its first call)\n");
+        pc_buf_addf(&t, "Model: none (this version of Pincer has no agent runtime)\n");
+        pc_buf_addf(&t, "Session tools see: %s", v.mode);
+        pc_session_record_clear(&rec);
+        pc_tool_result_text(ret, t.buf, false);
+        ret->details = d;
+        ret->bytes_out = t.len;
+        return 0;
+}
+
+/* ---- sessions_list / sessions_history ------------------------------------------------------ */
+
+int pc_tool_sessions_list(const PcToolCall *call, PcToolResult *ret, PcError *reterr)
+{
+        PcStore *store = store_of(call, reterr);
+        if (!store)
+                return -ENODEV;
+        _cleanup_view_ View v = {0};
+        view_init(call, &v);
+        PcSessionFilter filter = {.visible = visible_row, .userdata = &v};
+        json_t *doc = NULL;
+        PcError err = PC_ERROR_INIT;
+        int r = pc_sessions_list_json(store, call->args, &filter, &doc, &err);
+        if (r < 0)
+                return pc_error_set_kind(
+                        reterr, r == -EINVAL ? PC_ERROR_INVALID_ARGUMENT : PC_ERROR_INTERNAL, r,
+                        "sessions_list: %s", err.msg);
+        json_object_del(doc, "path"); /* the model has no use for the state file's path */
+        json_object_set_new(doc, "visibility", json_string(v.mode));
+        return json_result(ret, doc, false);
+}
+
+int pc_tool_sessions_history(const PcToolCall *call, PcToolResult *ret, PcError *reterr)
+{
+        const json_t *raw = json_object_get(call->args, "sessionKey");
+        if (!json_is_string(raw) || !*json_string_value(raw))
+                return pc_error_set(reterr, -EINVAL,
+                                    "sessions_history: sessionKey is required (a key from "
+                                    "sessions_list, or \"current\")");
+        PcStore *store = store_of(call, reterr);
+        if (!store)
+                return -ENODEV;
+        _cleanup_view_ View v = {0};
+        view_init(call, &v);
+        _cleanup_free_ char *key = target_key(call, &v, json_string_value(raw));
+        _cleanup_free_ char *agent = key_agent(call, key);
+        PcSessionRecord rec = {0};
+        PcError err = PC_ERROR_INIT;
+        int r = pc_store_session_get(store, key, &rec, &err);
+        if (r < 0 && r != -ENOENT)
+                return pc_error_set_kind(reterr, PC_ERROR_INTERNAL, r, "%s", err.msg);
+        bool ok = visible_key(&v, key, agent, r >= 0 ? rec.spawned_by : NULL);
+        pc_session_record_clear(&rec);
+        if (!ok) {
+                _cleanup_buf_ PcBuf b = PC_BUF_INIT;
+                forbidden_text(&v, key, &b);
+                return status_result(ret, "forbidden", b.buf, key);
+        }
+        if (r == -ENOENT) {
+                if (streq(key, v.self)) /* not recorded yet: an empty history */
+                        return json_result(ret,
+                                           json_pack("{s:s,s:[],s:b,s:i,s:b,s:b,s:i}", "sessionKey",
+                                                     key, "messages", "truncated", 0,
+                                                     "droppedMessages", 0, "contentTruncated", 0,
+                                                     "contentRedacted", 0, "bytes", 0),
+                                           false);
+                _cleanup_free_ char *msg =
+                        xasprintf("No session '%s' exists yet; use sessions_list to see the "
+                                  "sessions there are",
+                                  key);
+                return status_result(ret, "error", msg, key);
+        }
+        json_t *params = json_deep_copy(call->args);
+        json_object_set_new(params, "sessionKey", json_string(key));
+        json_t *doc = NULL;
+        r = pc_sessions_history_json(store, params, &doc, &err);
+        json_decref(params);
+        if (r < 0)
+                return pc_error_set_kind(
+                        reterr, r == -EINVAL ? PC_ERROR_INVALID_ARGUMENT : PC_ERROR_INTERNAL, r,
+                        "sessions_history: %s", err.msg);
+        return json_result(ret, doc, false);
+}
+
+/* ---- sessions_send / sessions_spawn -------------------------------------------------------- */
+
+static char *run_id(void)
+{
+        unsigned char b[8] = {0};
+        (void) getrandom(b, sizeof(b), 0);
+        return xasprintf("run-%02x%02x%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
+                         b[6], b[7]);
+}
+
+/* The visible session with this label (of agent_id when given); NULL when none. */
+static char *find_label(PcStore *store, View *v, const char *label, const char *agent_id,
+                        PcError *reterr, int *ret_r)
+{
+        PcSessionRecord *rows = NULL;
+        size_t n = 0;
+        *ret_r = pc_store_session_list(store, agent_id, &rows, &n, reterr);
+        char *found = NULL;
+        for (size_t i = 0; *ret_r >= 0 && i < n && !found; i++)
+                if (streq_ptr(rows[i].label, label) && visible_row(&rows[i], v))
+                        found = xstrdup(rows[i].key);
+        pc_session_records_free(rows, n);
+        return found;
+}
+
+int pc_tool_sessions_send(const PcToolCall *call, PcToolResult *ret, PcError *reterr)
+{
+        const json_t *a = call->args;
+        const char *message = json_string_value(json_object_get(a, "message"));
+        const char *raw = json_string_value(json_object_get(a, "sessionKey"));
+        const char *label = json_string_value(json_object_get(a, "label"));
+        const char *agent_arg = json_string_value(json_object_get(a, "agentId"));
+        const json_t *tmo = json_object_get(a, "timeoutSeconds");
+        if (!message || !*message)
+                return pc_error_set(reterr, -EINVAL, "sessions_send: message is required");
+        if (strlen(message) > SEND_MAX_MESSAGE_BYTES)
+                return pc_error_set(reterr, -EINVAL,
+                                    "sessions_send: message of %zu bytes is over the limit of %u "
+                                    "bytes",
+                                    strlen(message), SEND_MAX_MESSAGE_BYTES);
+        if (!raw && !label)
+                return pc_error_set(reterr, -EINVAL,
+                                    "sessions_send: give sessionKey (from sessions_list) or label");
+        if (tmo && !json_is_null(tmo) && (!json_is_number(tmo) || json_number_value(tmo) < 0))
+                return pc_error_set(reterr, -EINVAL,
+                                    "sessions_send: timeoutSeconds must be a number >= 0 (0 "
+                                    "sends without waiting for a reply)");
+        double timeout = tmo && json_is_number(tmo) ? json_number_value(tmo) : 30;
+        PcStore *store = store_of(call, reterr);
+        if (!store)
+                return -ENODEV;
+        _cleanup_view_ View v = {0};
+        view_init(call, &v);
+        PcError err = PC_ERROR_INIT;
+        _cleanup_free_ char *key = NULL;
+        if (raw)
+                key = target_key(call, &v, raw);
+        else {
+                int r = 0;
+                key = find_label(store, &v, label, agent_arg, &err, &r);
+                if (r < 0)
+                        return pc_error_set_kind(reterr, PC_ERROR_INTERNAL, r, "%s", err.msg);
+                if (!key) {
+                        _cleanup_free_ char *msg = xasprintf(
+                                "No visible session has the label '%s'; use sessions_list", label);
+                        return status_result(ret, "error", msg, NULL);
+                }
+        }
+        if (strcasestr(key, ":thread:"))
+                return status_result(ret, "error",
+                                     "Thread sessions cannot be targets of sessions_send; send "
+                                     "to the parent session",
+                                     key);
+        _cleanup_free_ char *agent = key_agent(call, key);
+        if (!streq(agent, call->agent->id) && !(v.a2a && agent_reachable(&v, agent))) {
+                _cleanup_free_ char *msg = xasprintf(
+                        "Agent-to-agent messages from agent '%s' to agent '%s' are not allowed: "
+                        "set tools.agentToAgent.enabled and list '%s' in tools.agentToAgent.allow "
+                        "(with tools.sessions.visibility \"all\")",
+                        call->agent->id, agent, agent);
+                return status_result(ret, "forbidden", msg, key);
+        }
+        PcSessionRecord rec = {0};
+        int r = pc_store_session_get(store, key, &rec, &err);
+        if (r < 0 && r != -ENOENT)
+                return pc_error_set_kind(reterr, PC_ERROR_INTERNAL, r, "%s", err.msg);
+        bool ok = visible_key(&v, key, agent, r >= 0 ? rec.spawned_by : NULL);
+        if (!ok || r == -ENOENT) {
+                pc_session_record_clear(&rec);
+                _cleanup_buf_ PcBuf b = PC_BUF_INIT;
+                if (!ok)
+                        forbidden_text(&v, key, &b);
+                else
+                        pc_buf_addf(&b,
+                                    "No session '%s' exists yet; sessions_send needs an "
+                                    "existing session (see sessions_list)",
+                                    key);
+                return status_result(ret, ok ? "error" : "forbidden", b.buf, key);
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t now = (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        _cleanup_free_ char *text =
+                xasprintf("[Inter-session message from session %s (agent %s) isUser=false]\n%s",
+                          v.self, call->agent->id, message);
+        json_t *msg = json_pack("{s:s,s:[{s:s,s:s}],s:I}", "role", "user", "content", "type",
+                                "text", "text", text, "timestamp", (json_int_t) now);
+        const PcAgent *target_agent = pc_config_find_agent(call->cfg, rec.agent_id);
+        _cleanup_free_ char *main_key =
+                target_agent ? pc_policy_session_main_key(call->cfg, target_agent) : NULL;
+        PcSessionInit init = {.key = key, .agent_id = rec.agent_id, .main_key = main_key};
+        r = pc_store_transcript_append(store, &init, &msg, 1, now, &err);
+        json_decref(msg);
+        pc_session_record_clear(&rec);
+        if (r < 0)
+                return pc_error_set_kind(reterr, PC_ERROR_INTERNAL, r, "sessions_send: %s",
+                                         err.msg);
+        ret->bytes_in = strlen(message);
+        _cleanup_free_ char *id = run_id();
+        if (timeout == 0)
+                return json_result(ret,
+                                   json_pack("{s:s,s:s,s:s,s:{s:s,s:s}}", "runId", id, "status",
+                                             "accepted", "sessionKey", key, "delivery", "status",
+                                             "skipped", "mode", "announce"),
+                                   false);
+        _cleanup_free_ char *why = xasprintf(
+                "No agent runtime is running in this version of Pincer to reply: the message was "
+                "appended to the transcript of %s, but nothing will answer it",
+                key);
+        return json_result(ret,
+                           json_pack("{s:s,s:s,s:s,s:b,s:s}", "runId", id, "status", "error",
+                                     "error", why, "sentBeforeError", 1, "sessionKey", key),
+                           true);
+}
+
+int pc_tool_sessions_spawn(const PcToolCall *call, PcToolResult *ret, PcError *reterr)
+{
+        const char *task = json_string_value(json_object_get(call->args, "task"));
+        if (!task || !*task)
+                return pc_error_set(reterr, -EINVAL, "sessions_spawn: task is required");
+        static const char *const rejected[] = {"target",   "channel", "to",
+                                               "threadId", "replyTo", "transport"};
+        for (size_t i = 0; i < ELEMENTSOF(rejected); i++)
+                if (json_object_get(call->args, rejected[i]))
+                        return pc_error_set(reterr, -EINVAL,
+                                            "sessions_spawn: parameter '%s' is not accepted "
+                                            "(a sub-agent announces to its requester)",
+                                            rejected[i]);
+        return status_result(ret, "error",
+                             "sessions_spawn is not available until Pincer has an agent runtime "
+                             "(no model runs in this version); no session was created",
+                             NULL);
+}
