@@ -120,6 +120,11 @@ int pc_store_open(const char *state_dir, PcStore **ret, PcError *reterr)
                                     state_dir, strerror(errno));
 
         _cleanup_(pc_store_closep) PcStore *s = xcalloc(1, sizeof(*s));
+        pthread_mutexattr_t attr;
+        pthread_mutexattr_init(&attr);
+        pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+        pthread_mutex_init(&s->lock, &attr);
+        pthread_mutexattr_destroy(&attr);
         s->path = xasprintf("%s/%s", state_dir, PC_STORE_FILE);
         int rc = sqlite3_open_v2(s->path, &s->db,
                                  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
@@ -150,6 +155,7 @@ PcStore *pc_store_close(PcStore *s)
         if (s->db)
                 (void) sqlite3_close_v2(s->db);
         free(s->path);
+        pthread_mutex_destroy(&s->lock);
         free(s);
         return NULL;
 }

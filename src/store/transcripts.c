@@ -201,6 +201,7 @@ static int append_locked(PcStore *s, const PcSessionInit *in, json_t *const *mes
 int pc_store_transcript_append(PcStore *s, const PcSessionInit *in, json_t *const *messages,
                                size_t n, int64_t now_ms, PcError *reterr)
 {
+        PC_STORE_LOCKED(s);
         if (!in->key || !*in->key || !in->agent_id || !*in->agent_id)
                 return pc_error_set(reterr, -EINVAL,
                                     "a transcript append needs a session key and an agent");
@@ -232,6 +233,7 @@ static size_t clamp_limit(size_t limit)
 int pc_store_transcript_page(PcStore *s, const char *key, int64_t after_seq, size_t limit,
                              json_t **ret, int64_t *ret_last_seq, PcError *reterr)
 {
+        PC_STORE_LOCKED(s);
         _cleanup_sqlstmt_ sqlite3_stmt *st = NULL;
         int r = pc__store_prepare(s,
                                   "SELECT seq, entry FROM transcript_entries WHERE session_key = "
@@ -265,6 +267,7 @@ int pc_store_transcript_page(PcStore *s, const char *key, int64_t after_seq, siz
 int pc_store_transcript_messages(PcStore *s, const char *key, bool include_tools, size_t offset,
                                  size_t limit, json_t **ret, bool *ret_more, PcError *reterr)
 {
+        PC_STORE_LOCKED(s);
         limit = clamp_limit(limit);
         _cleanup_sqlstmt_ sqlite3_stmt *st = NULL;
         int r = pc__store_prepare(s,
