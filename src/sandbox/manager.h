@@ -19,7 +19,7 @@
  * be opened fails the operation with PC_ERROR_UNAVAILABLE and is retried next time.
  *
  * Thread-safe: acquire, release, list, remove, prune and the registry touch after an exec
- * take the manager's mutex (and with it the store, which is used only under it); the command
+ * take the manager's mutex (the store, thread-safe too, is locked inside it); the command
  * itself (pc_sandbox_lease_exec) runs outside it, so tool calls overlap. A backend's exec must
  * therefore be callable concurrently (native: one control connection per call; docker: one
  * engine connection per request). A create still serialises other acquires.

@@ -1,7 +1,8 @@
 """Concurrent tool calls through `pincer gateway` (docs/api.md "Threads and concurrency"):
 many POST /tools/invoke exec calls at once, on the native and on the Docker backend, each
 get their own output and exit status; calls really overlap (two calls that wait for each
-other inside the sandbox both finish); the audit log gets one whole JSON line per call.
+other inside the sandbox both finish); the audit log gets one whole JSON line per call,
+and the session's transcript every call.
 
 The native tests need root and the native image (see test_sandbox_native.py), the Docker
 ones a Docker engine (see test_sandbox_docker.py); each skips and says why, or fails under
@@ -87,6 +88,19 @@ def audit_lines(state):
     return [json.loads(line) for line in lines]  # every line whole JSON
 
 
+def check_transcript(state, config, expected_calls):
+    """Every concurrent call is in the session's transcript (one store, many workers)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PINCER_")}
+    env["PINCER_STATE_DIR"] = str(state)
+    p = subprocess.run([PINCER, "sessions", "list", "--json", "--config", str(config)],
+                       env=env, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    rows = {r["key"]: r for r in json.loads(p.stdout)["sessions"]}
+    main = rows["agent:main:main"]
+    assert main["toolCallCount"] == expected_calls, main
+    assert main["messageCount"] == 2 * expected_calls, main
+
+
 def check_audit(state, expected_exec):
     recs = audit_lines(state)
     execs = [r for r in recs if r.get("tool") == "exec"]
@@ -110,6 +124,7 @@ def test_concurrent_exec_native(gateway, image_store, tmp_path):  # noqa: F811
             print("FAILURE", json.dumps(f))
         assert not failures, failures[:5]
         check_audit(g.state, 2 + CLIENTS * CALLS_PER_CLIENT)
+        check_transcript(g.state, g.config, 2 + CLIENTS * CALLS_PER_CLIENT)
     finally:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PINCER_")}
         env["PINCER_STATE_DIR"] = str(state)
@@ -126,3 +141,4 @@ def test_concurrent_exec_docker(gateway, docker_env, tmp_path):  # noqa: F811
     failures = hammer(g, 8, 3)
     assert not failures, failures[:5]
     check_audit(g.state, 2 + 8 * 3)
+    check_transcript(g.state, g.config, 2 + 8 * 3)
