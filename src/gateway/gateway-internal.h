@@ -40,9 +40,22 @@ void pc__gateway_auth_release(PcGatewayAuth *a);
 
 /* ---- worker.c ---------------------------------------------------------------------------- */
 
-/* One POST /tools/invoke call. Made by the loop thread, handed to the worker with submit, and
- * handed back (with status and body set) through on_done on the loop thread. */
-typedef struct PcGatewayJob {
+/* The tool workers: PC_GATEWAY_TOOL_WORKERS_PER_CPU threads per online CPU, at least 2 and at
+ * most PC_GATEWAY_TOOL_WORKERS_MAX; beyond PC_GATEWAY_MAX_QUEUED_CALLS calls waiting for one,
+ * a call gets 503. The limit is twice PC_GATEWAY_MAX_CONNECTIONS: HTTP has one call per
+ * connection, so only an entry point that multiplexes calls can reach it. */
+#define PC_GATEWAY_TOOL_WORKERS_PER_CPU 2
+#define PC_GATEWAY_TOOL_WORKERS_MAX     16
+#define PC_GATEWAY_MAX_QUEUED_CALLS     512
+
+typedef struct PcGatewayJob PcGatewayJob;
+typedef void (*PcGatewayDoneFn)(PcGatewayJob *job, void *userdata);
+
+/* One tool call (POST /tools/invoke, or any other entry point). Made by the loop thread,
+ * handed to the workers with submit, and handed back (with status and body set) on the loop
+ * thread through done(job, done_data) when set, else the pool's on_done. worker.c's header
+ * comment describes the whole path. */
+struct PcGatewayJob {
         struct PcGatewayJob *next;
         /* request (owned) */
         char *tool;
@@ -54,24 +67,29 @@ typedef struct PcGatewayJob {
         char *body;
         /* loop thread only: the connection waiting for it, NULL once it went away */
         void *conn;
-} PcGatewayJob;
+        /* loop thread: the completion callback of this job (NULL: the pool's on_done) */
+        PcGatewayDoneFn done;
+        void *done_data;
+};
 
 PcGatewayJob *pc__gateway_job_free(PcGatewayJob *j);
 
 typedef struct PcGatewayWorker PcGatewayWorker;
-typedef void (*PcGatewayDoneFn)(PcGatewayJob *job, void *userdata);
 
-/* Starts the worker thread; it takes ownership of store and manager and a reference on cfg. */
+/* Starts the tool workers (PC_GATEWAY_TOOL_WORKERS_PER_CPU per CPU, 2 to
+ * PC_GATEWAY_TOOL_WORKERS_MAX threads); they take ownership of store and manager and a
+ * reference on cfg. */
 int pc__gateway_worker_start(uv_loop_t *loop, const PcConfig *cfg, PcStore *store,
                              PcSandboxManager *manager, PcGatewayDoneFn on_done, void *userdata,
                              PcGatewayWorker **ret);
-/* Loop thread. */
-void pc__gateway_worker_submit(PcGatewayWorker *w, PcGatewayJob *job);
+/* Loop thread. 0, or -EAGAIN when PC_GATEWAY_MAX_QUEUED_CALLS calls already wait for a worker
+ * (the job stays the caller's: answer 503). */
+int pc__gateway_worker_submit(PcGatewayWorker *w, PcGatewayJob *job);
 /* Takes the caller's reference: the snapshot for the next call. PcConfig's refcount is not
  * atomic, so once the worker runs, snapshots are referenced and released only under its lock. */
 void pc__gateway_worker_take_config(PcGatewayWorker *w, PcConfig *cfg);
 size_t pc__gateway_worker_busy(PcGatewayWorker *w); /* queued + running */
-/* Stops the thread after its current call and frees everything; with abandon the thread is
+/* Stops the threads after their current calls and frees everything; with abandon they are
  * left running (shutdown after the drain timeout: the process exits next). */
 void pc__gateway_worker_stop(PcGatewayWorker *w, bool abandon);
 

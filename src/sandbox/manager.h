@@ -18,7 +18,14 @@
  * Docker engine can still run native sandboxes and list the registry. A backend that cannot
  * be opened fails the operation with PC_ERROR_UNAVAILABLE and is retried next time.
  *
- * Single-threaded: the loop thread owns the manager and its leases.
+ * Thread-safe: acquire, release, list, remove, prune and the registry touch after an exec
+ * take the manager's mutex (the store, thread-safe too, is locked inside it); the command
+ * itself (pc_sandbox_lease_exec) runs outside it, so tool calls overlap. A backend's exec must
+ * therefore be callable concurrently (native: one control connection per call; docker: one
+ * engine connection per request). A create still serialises other acquires.
+ *
+ * Registry writes: a reused sandbox's row (lastUsedAtMs) is written at most once per
+ * PC_SANDBOX_TOUCH_INTERVAL_MS, so registry times are accurate to about a second.
  */
 #pragma once
 
@@ -34,6 +41,9 @@ typedef struct PcSandboxBackendDef {
         void (*close)(void *instance);
         void *instance; /* used when open is NULL; borrowed */
 } PcSandboxBackendDef;
+
+/* The least time between two registry writes for the same reused sandbox. */
+#define PC_SANDBOX_TOUCH_INTERVAL_MS 1000
 
 typedef struct PcSandboxManager PcSandboxManager;
 typedef struct PcSandboxLease PcSandboxLease;
