@@ -36,6 +36,9 @@ int pc__gateway_auth_init(PcGatewayAuth *a, const PcConfig *cfg, PcError *reterr
 int pc__gateway_auth_publish(const PcGatewayAuth *a, const char *state_dir, PcError *reterr);
 /* The Authorization header value (NULL when absent) against the secrets, in constant time. */
 bool pc__gateway_auth_check(const PcGatewayAuth *a, const char *authorization);
+/* The WebSocket connect's auth.token / auth.password (either may be NULL), in constant time. */
+bool pc__gateway_auth_check_secrets(const PcGatewayAuth *a, const char *token, size_t token_len,
+                                    const char *password, size_t password_len);
 void pc__gateway_auth_release(PcGatewayAuth *a);
 
 /* ---- worker.c ---------------------------------------------------------------------------- */
@@ -54,6 +57,13 @@ typedef struct PcGatewayJob {
         char *body;
         /* loop thread only: the connection waiting for it, NULL once it went away */
         void *conn;
+        /* The WebSocket API (ws.c) sets these; HTTP leaves them zero. */
+        bool ws;            /* the answer goes to pc__gateway_ws_job_done() */
+        const char *caller; /* for the audit record; NULL: "http" */
+        /* When set, the worker calls it instead of the tool dispatch (status: the manager
+         * and the config snapshot belong to the worker thread). */
+        void (*run)(struct PcGatewayJob *j, const PcConfig *cfg, PcSandboxManager *manager);
+        json_t *result; /* set by run */
 } PcGatewayJob;
 
 PcGatewayJob *pc__gateway_job_free(PcGatewayJob *j);
@@ -93,7 +103,9 @@ typedef struct PcGateway {
         uv_signal_t sig_hup, sig_term, sig_int;
         uv_timer_t drain_timer;
         size_t n_conns;
-        size_t n_awaiting; /* connections waiting for a tool call's response */
+        size_t n_awaiting;         /* connections waiting for a tool call's response */
+        struct PcWsConn *ws_conns; /* WebSocket connections (ws.c) */
+        uint64_t started_ns;       /* uv_hrtime() at start, for uptime */
         bool draining;
         bool stopping;
         bool abandoned; /* stopped with a call still running (drain timeout) */
