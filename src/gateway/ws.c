@@ -20,6 +20,10 @@
 #include "gateway.h"
 #include "ws.h"
 
+/* lws 4.1 keeps LWS_WRITE_CLOSE (4) private to lws_close_reason(), whose close frame it does
+ * not send when the protocol callback closes from SERVER_WRITEABLE; the ABI value is stable. */
+#define WRITE_CLOSE ((enum lws_write_protocol) 4)
+
 typedef struct WsOut {
         struct WsOut *next;
         size_t len;
@@ -39,7 +43,7 @@ struct PcWsConn {
         PcWsConn *next, *prev;
         struct lws *wsi;
         PcGateway *g;
-        bool established, connected, closing;
+        bool established, connected, closing, close_sent;
         int close_code;
         char close_reason[64];
         char conn_id[33];
@@ -133,7 +137,11 @@ void pc__gateway_ws_send_event(PcWsConn *c, const char *event, json_t *payload)
                 json_decref(payload);
                 return;
         }
-        enqueue(c, pc__ws_event(event, payload, ++c->seq), false);
+        /* The shutdown event holds the drain (n_awaiting) until it is written. */
+        bool awaited = streq(event, "shutdown");
+        if (awaited)
+                c->g->n_awaiting++;
+        enqueue(c, pc__ws_event(event, payload, ++c->seq), awaited);
 }
 
 size_t pc__gateway_ws_broadcast(PcGateway *g, const char *event, json_t *payload)
@@ -611,12 +619,21 @@ static int on_writeable(PcWsConn *c, struct lws *wsi)
                         lws_callback_on_writable(wsi);
                 return 0;
         }
-        if (c->closing) {
-                lws_close_reason(wsi, (enum lws_close_status) c->close_code,
-                                 (unsigned char *) c->close_reason, strlen(c->close_reason));
-                return -1;
+        if (c->closing && !c->close_sent) {
+                /* The close frame (code + reason) is written here, and the connection closed
+                 * on the next writable callback, once it went out. */
+                unsigned char buf[LWS_PRE + 2 + sizeof(c->close_reason)];
+                size_t n = strlen(c->close_reason);
+                buf[LWS_PRE] = (unsigned char) (c->close_code >> 8);
+                buf[LWS_PRE + 1] = (unsigned char) (c->close_code & 0xff);
+                memcpy(buf + LWS_PRE + 2, c->close_reason, n);
+                c->close_sent = true;
+                if (lws_write(wsi, buf + LWS_PRE, 2 + n, WRITE_CLOSE) < 0)
+                        return -1;
+                lws_callback_on_writable(wsi);
+                return 0;
         }
-        return 0;
+        return c->closing ? -1 : 0;
 }
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
