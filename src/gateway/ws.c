@@ -50,7 +50,6 @@ struct PcWsConn {
         char client[80]; /* client.id/mode for the log */
         uint64_t seq;
         PcBuf rx;
-        bool rx_skip; /* the rest of an oversized or binary message is ignored */
         WsOut *out, *out_tail;
         size_t out_bytes;
         WsPending *pending;
@@ -573,10 +572,7 @@ static int on_receive(PcWsConn *c, struct lws *wsi, const void *in, size_t len)
 {
         if (c->closing)
                 return 0;
-        bool first = lws_is_first_fragment(wsi);
         bool last = lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0;
-        if (first && c->rx.len == 0)
-                c->rx_skip = false;
         if (lws_frame_is_binary(wsi)) {
                 close_with(c, PC_WS_CLOSE_UNSUPPORTED, "binary frames are not accepted");
                 return 0;
