@@ -36,6 +36,9 @@ int pc__gateway_auth_init(PcGatewayAuth *a, const PcConfig *cfg, PcError *reterr
 int pc__gateway_auth_publish(const PcGatewayAuth *a, const char *state_dir, PcError *reterr);
 /* The Authorization header value (NULL when absent) against the secrets, in constant time. */
 bool pc__gateway_auth_check(const PcGatewayAuth *a, const char *authorization);
+/* The WebSocket connect's auth.token / auth.password (either may be NULL), in constant time. */
+bool pc__gateway_auth_check_secrets(const PcGatewayAuth *a, const char *token, size_t token_len,
+                                    const char *password, size_t password_len);
 void pc__gateway_auth_release(PcGatewayAuth *a);
 
 /* ---- worker.c ---------------------------------------------------------------------------- */
@@ -50,6 +53,10 @@ void pc__gateway_auth_release(PcGatewayAuth *a);
 
 typedef struct PcGatewayJob PcGatewayJob;
 typedef void (*PcGatewayDoneFn)(PcGatewayJob *job, void *userdata);
+/* Worker thread: a job that is not a tool call (WebSocket status, sessions.*). It sets status
+ * and result; the store and the manager are thread-safe, cfg is the worker's snapshot. */
+typedef void (*PcGatewayRunFn)(PcGatewayJob *j, const PcConfig *cfg, PcSandboxManager *manager,
+                               PcStore *store);
 
 /* One tool call (POST /tools/invoke, or any other entry point). Made by the loop thread,
  * handed to the workers with submit, and handed back (with status and body set) on the loop
@@ -70,6 +77,13 @@ struct PcGatewayJob {
         /* loop thread: the completion callback of this job (NULL: the pool's on_done) */
         PcGatewayDoneFn done;
         void *done_data;
+        /* The WebSocket API (ws.c) sets these; HTTP leaves them zero. */
+        bool ws;            /* the answer goes to pc__gateway_ws_job_done() */
+        const char *caller; /* for the audit record; NULL: "http" */
+        /* When set, the worker calls it instead of the tool dispatch (status: the manager
+         * and the config snapshot belong to the worker thread). */
+        PcGatewayRunFn run; /* reads its params from args */
+        json_t *result;     /* set by run: the payload (status 200) or {code, message, details?} */
 };
 
 PcGatewayJob *pc__gateway_job_free(PcGatewayJob *j);
@@ -145,7 +159,9 @@ typedef struct PcGateway {
         uv_timer_t drain_timer;
         PcGatewayWatch *watch; /* NULL when gateway.reload.mode is "off" */
         size_t n_conns;
-        size_t n_awaiting; /* connections waiting for a tool call's response */
+        size_t n_awaiting;         /* connections waiting for a tool call's response */
+        struct PcWsConn *ws_conns; /* WebSocket connections (ws.c) */
+        uint64_t started_ns;       /* uv_hrtime() at start, for uptime */
         bool draining;
         bool stopping;
         bool abandoned; /* stopped with a call still running (drain timeout) */

@@ -66,6 +66,7 @@ PcGatewayJob *pc__gateway_job_free(PcGatewayJob *j)
         free(j->agent_id);
         free(j->session_key);
         free(j->body);
+        json_decref(j->result);
         free(j);
         return NULL;
 }
@@ -125,7 +126,7 @@ static void run_job(PcGatewayWorker *w, const PcConfig *cfg, PcGatewayJob *j)
                 .args = j->args,
                 .agent_id = j->agent_id,
                 .session_key = j->session_key,
-                .caller = "http",
+                .caller = j->caller ? j->caller : "http",
                 .owner = true,
                 .hidden = pc__gateway_http_denied,
         };
@@ -196,7 +197,9 @@ static void worker_main(void *arg)
                 }
                 uv_mutex_unlock(&w->lock);
 
-                if (j)
+                if (j && j->run)
+                        j->run(j, cfg, w->manager, w->store);
+                else if (j)
                         run_job(w, cfg, j);
                 else {
                         prune(w, cfg);
