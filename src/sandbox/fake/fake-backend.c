@@ -2,6 +2,10 @@
 /* The fake backend: records calls, runs nothing (fake-backend.h). */
 #include "fake-backend.h"
 
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
 #include "base/alloc.h"
 #include "base/buf.h"
 
@@ -135,6 +139,59 @@ static int fake_create(PcSandbox *sb, const PcSandboxSpec *spec, PcError *reterr
         return r;
 }
 
+static void emit_n(const PcExecRequest *req, PcExecResult *ret, int stream, const char *s, size_t n)
+{
+        if (!s || n == 0)
+                return;
+        if (req->on_output)
+                req->on_output(req->userdata, stream, s, n);
+        else
+                pc_buf_add(stream == 1 ? &ret->out : &ret->err, s, n);
+}
+
+static void emit(const PcExecRequest *req, PcExecResult *ret, int stream, const char *s)
+{
+        emit_n(req, ret, stream, s, s ? strlen(s) : 0);
+}
+
+/* A "long-running" fake command: echoes stdin_fd to stdout until its EOF (like cat), and is
+ * killed (exit -1, SIGKILL, canceled) when cancel_fd becomes readable first. Without a
+ * stdin_fd it ends at once (cancelled only if cancel_fd is already readable). */
+static void long_running(const PcExecRequest *req, PcExecResult *ret)
+{
+        int in = req->stdin_fd > 0 ? req->stdin_fd : -1;
+        for (;;) {
+                struct pollfd p[2] = {
+                        {.fd = in, .events = POLLIN},
+                        {.fd = req->cancel_fd > 0 ? req->cancel_fd : -1, .events = POLLIN}};
+                if (p[0].fd < 0 && p[1].fd < 0)
+                        return;
+                int nready = poll(p, 2, in < 0 ? 0 : -1);
+                if (nready == 0)
+                        return;
+                if (nready < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return;
+                }
+                if (p[1].revents) {
+                        ret->canceled = true;
+                        ret->exit_code = -1;
+                        ret->signal = SIGKILL;
+                        return;
+                }
+                if (p[0].revents) {
+                        char b[4096];
+                        ssize_t k = read(in, b, sizeof(b));
+                        if (k < 0 && errno == EINTR)
+                                continue;
+                        if (k <= 0)
+                                return; /* EOF: the command ends */
+                        emit_n(req, ret, 1, b, (size_t) k);
+                }
+        }
+}
+
 static int fake_exec(PcSandbox *sb, const PcExecRequest *req, PcExecResult *ret_result,
                      PcError *reterr)
 {
@@ -158,10 +215,10 @@ static int fake_exec(PcSandbox *sb, const PcExecRequest *req, PcExecResult *ret_
                 ret_result->exit_code = fb->exec_exit_code;
                 ret_result->signal = 0;
                 ret_result->timed_out = false;
-                if (fb->exec_stdout)
-                        pc_buf_addstr(&ret_result->out, fb->exec_stdout);
-                if (fb->exec_stderr)
-                        pc_buf_addstr(&ret_result->err, fb->exec_stderr);
+                emit(req, ret_result, 1, fb->exec_stdout);
+                emit(req, ret_result, 2, fb->exec_stderr);
+                if (req->stdin_fd > 0 || req->cancel_fd > 0)
+                        long_running(req, ret_result);
         }
         fb->calls[fb->n_calls - 1].result = r;
         return r;
