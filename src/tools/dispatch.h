@@ -36,6 +36,9 @@ typedef struct PcInvokeRequest {
          * hides is not_found (404) and audited as such. NULL: nothing hidden. The gateway's HTTP
          * deny list is one. */
         bool (*hidden)(const PcConfig *cfg, const char *tool);
+        /* The entry point's background processes (process.h), or NULL: exec background/yieldMs
+         * and the process tool are then refused (the CLI). Used on the manager's thread. */
+        PcProcessRegistry *processes;
 } PcInvokeRequest;
 
 /* OpenClaw's response of POST /tools/invoke, ready to serialise. */
