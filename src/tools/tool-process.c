@@ -64,13 +64,20 @@ static void add_duration(PcBuf *b, uint64_t ms)
                 pc_buf_addf(b, "%uh%02um", (unsigned) (ms / 3600000), (unsigned) (ms / 60000 % 60));
 }
 
+static const char *signal_name(int sig)
+{
+        const char *n = sigabbrev_np(sig);
+        return n ? n : "UNKNOWN";
+}
+
 static void add_exit(json_t *o, const PcProcessInfo *i)
 {
         if (i->running)
                 return;
-        if (i->signal)
-                json_object_set_new(o, "exitSignal", json_integer(i->signal));
-        else
+        if (i->signal) {
+                _cleanup_free_ char *sig = xasprintf("SIG%s", signal_name(i->signal));
+                json_object_set_new(o, "exitSignal", json_string(sig));
+        } else
                 json_object_set_new(o, "exitCode", json_integer(i->exit_code));
 }
 
@@ -119,8 +126,7 @@ static void add_end_line(PcBuf *text, const PcProcessInfo *i)
         else if (i->timed_out)
                 pc_buf_addstr(text, "\n\nProcess timed out and was killed.");
         else if (i->signal)
-                pc_buf_addf(text, "\n\nProcess exited with signal %s.",
-                            sigabbrev_np(i->signal) ? sigabbrev_np(i->signal) : "?");
+                pc_buf_addf(text, "\n\nProcess exited with signal SIG%s.", signal_name(i->signal));
         else
                 pc_buf_addf(text, "\n\nProcess exited with code %d.", i->exit_code);
 }
