@@ -119,10 +119,13 @@ struct PcProcess {
         PcKeyValue *env;
         size_t n_env;
         uint64_t timeout_ms;
-        PcSandboxLease *lease; /* manager thread only */
+        PcSandboxLease *lease; /* given back by whoever set `settling` */
         PcSandbox *sb;
         pthread_t thread;
-        bool joined;
+        /* under reg->lock */
+        unsigned refs; /* the list's (while listed) + every pc_process_find() caller's */
+        bool listed;
+        bool settling; /* someone joins the thread and gives the lease back: only once */
         int cancel_fd; /* eventfd */
         int stdin_r;   /* the command's stdin; the thread closes it when the exec returns */
         /* under reg->lock */
@@ -193,14 +196,14 @@ static void process_free(PcProcess *p)
         free(p);
 }
 
-/* The one place a background process gives its lease back (manager thread only): waits for
- * its thread first, so the sandbox is not touched after the lease is gone. */
-static void process_release_lease(PcProcess *p)
+/* The one place a background process gives its lease back: waits for its thread first, so
+ * the sandbox is not touched after the lease is gone. The caller won the `settling` flag (or
+ * holds the last reference), so this runs once per process. Leases are released on the thread
+ * that runs tool calls (the manager's); a manager shared by several threads needs its lock
+ * around this call. */
+static void process_settle(PcProcess *p)
 {
-        if (!p->joined) {
-                (void) pthread_join(p->thread, NULL);
-                p->joined = true;
-        }
+        (void) pthread_join(p->thread, NULL);
         p->lease = pc_sandbox_lease_release(p->lease);
 }
 
@@ -210,13 +213,40 @@ static void cancel(PcProcess *p)
         (void) !write(p->cancel_fd, &one, sizeof(one));
 }
 
-static void unlink_process(PcProcessRegistry *reg, PcProcess *p)
+/* Under the lock: takes p off the list; true when that dropped the last reference. */
+static bool unlist_locked(PcProcessRegistry *reg, PcProcess *p)
 {
+        if (!p->listed)
+                return false;
         for (PcProcess **pp = &reg->list; *pp; pp = &(*pp)->next)
                 if (*pp == p) {
                         *pp = p->next;
-                        return;
+                        break;
                 }
+        p->listed = false;
+        return --p->refs == 0;
+}
+
+/* After the last reference: the thread has exited (nobody holds it listed, and an unlisted
+ * process was killed and waited for), so joining does not block for long. */
+static void process_finish(PcProcess *p)
+{
+        if (!p->settling) {
+                p->settling = true;
+                process_settle(p);
+        }
+        process_free(p);
+}
+
+void pc_process_unref(PcProcessRegistry *reg, PcProcess *p)
+{
+        if (!p)
+                return;
+        pthread_mutex_lock(&reg->lock);
+        bool last = --p->refs == 0;
+        pthread_mutex_unlock(&reg->lock);
+        if (last)
+                process_finish(p);
 }
 
 PcProcessRegistry *pc_process_registry_free(PcProcessRegistry *reg)
@@ -228,11 +258,14 @@ PcProcessRegistry *pc_process_registry_free(PcProcessRegistry *reg)
                 if (p->running)
                         cancel(p);
         pthread_mutex_unlock(&reg->lock);
+        /* Nothing else runs now: every reference is the list's. */
         while (reg->list) {
                 PcProcess *p = reg->list;
-                reg->list = p->next;
-                process_release_lease(p);
-                process_free(p);
+                pthread_mutex_lock(&reg->lock);
+                bool last = unlist_locked(reg, p);
+                pthread_mutex_unlock(&reg->lock);
+                if (last)
+                        process_finish(p);
         }
         pthread_cond_destroy(&reg->cond);
         pthread_mutex_destroy(&reg->lock);
@@ -258,40 +291,36 @@ void pc_process_registry_reap(PcProcessRegistry *reg, int64_t ttl_ms)
         if (!reg)
                 return;
         uint64_t now = mono_ms();
-        PcProcess *gone = NULL;
-        size_t finished = 0;
+        PcProcess *gone[PC_PROCESS_MAX_RUNNING + PC_PROCESS_MAX_FINISHED + 8];
+        PcProcess *exited[ELEMENTSOF(gone)];
+        size_t n_gone = 0, n_exited = 0, finished = 0;
         pthread_mutex_lock(&reg->lock);
-        for (PcProcess **pp = &reg->list; *pp;) {
-                PcProcess *p = *pp;
-                if (p->running || !p->backgrounded) {
-                        pp = &p->next;
+        for (PcProcess *p = reg->list, *next; p; p = next) {
+                next = p->next;
+                if (p->running || !p->backgrounded)
                         continue;
-                }
                 finished++;
-                if (finished > PC_PROCESS_MAX_FINISHED ||
-                    (ttl_ms > 0 && now - p->end_mono > (uint64_t) ttl_ms)) {
-                        *pp = p->next;
-                        p->next = gone;
-                        gone = p;
+                if ((finished > PC_PROCESS_MAX_FINISHED ||
+                     (ttl_ms > 0 && now - p->end_mono > (uint64_t) ttl_ms)) &&
+                    n_gone < ELEMENTSOF(gone)) {
+                        if (unlist_locked(reg, p))
+                                gone[n_gone++] = p;
                         continue;
                 }
-                pp = &p->next;
+                /* Exited: its lease goes back now; its output stays. */
+                if (!p->settling && n_exited < ELEMENTSOF(exited)) {
+                        p->settling = true;
+                        p->refs++;
+                        exited[n_exited++] = p;
+                }
         }
-        /* Exited processes give their lease back now; their output stays. */
-        PcProcess *exited[PC_PROCESS_MAX_RUNNING + PC_PROCESS_MAX_FINISHED];
-        size_t n = 0;
-        for (PcProcess *p = reg->list; p && n < ELEMENTSOF(exited); p = p->next)
-                if (!p->running && p->lease)
-                        exited[n++] = p;
         pthread_mutex_unlock(&reg->lock);
-        for (size_t i = 0; i < n; i++)
-                process_release_lease(exited[i]);
-        while (gone) {
-                PcProcess *p = gone;
-                gone = p->next;
-                process_release_lease(p);
-                process_free(p);
+        for (size_t i = 0; i < n_exited; i++) {
+                process_settle(exited[i]);
+                pc_process_unref(reg, exited[i]);
         }
+        for (size_t i = 0; i < n_gone; i++)
+                process_finish(gone[i]);
 }
 
 /* ---- the process thread ------------------------------------------------------------------ */
@@ -451,13 +480,14 @@ int pc_process_start(PcProcessRegistry *reg, const PcProcessSpec *spec, PcSandbo
         int r = pthread_create(&p->thread, NULL, process_main, p);
         if (r != 0) {
                 pthread_mutex_unlock(&reg->lock);
-                p->joined = true;
                 process_free(p);
                 return pc_error_set(reterr, -r, "exec: cannot start a background process: %s",
                                     strerror(r));
         }
         p->lease = *lease;
         *lease = NULL;
+        p->refs = 2; /* the list's and the caller's */
+        p->listed = true;
         p->next = reg->list;
         reg->list = p;
         pthread_mutex_unlock(&reg->lock);
@@ -504,8 +534,10 @@ PcProcess *pc_process_find(PcProcessRegistry *reg, const char *session_key, cons
         PcProcess *found = NULL;
         pthread_mutex_lock(&reg->lock);
         for (PcProcess *p = reg->list; p && !found; p = p->next)
-                if (p->backgrounded && streq(p->id, id) && streq(p->session, session_key))
+                if (p->backgrounded && streq(p->id, id) && streq(p->session, session_key)) {
                         found = p;
+                        p->refs++;
+                }
         pthread_mutex_unlock(&reg->lock);
         return found;
 }
@@ -657,9 +689,14 @@ int pc_process_kill(PcProcessRegistry *reg, PcProcess *p)
 void pc_process_remove(PcProcessRegistry *reg, PcProcess *p)
 {
         (void) pc_process_kill(reg, p);
-        process_release_lease(p); /* joins the thread */
+        /* The kill ends it: the backends' kill is bounded (docker's kill exec, native's hang-up).
+         */
+        while (!pc_process_wait(reg, p, 60000))
+                log_warning("Background process %s does not end after a kill, still waiting",
+                            p->id);
         pthread_mutex_lock(&reg->lock);
-        unlink_process(reg, p);
+        bool last = unlist_locked(reg, p);
         pthread_mutex_unlock(&reg->lock);
-        process_free(p);
+        if (last)
+                process_finish(p);
 }

@@ -9,10 +9,12 @@
  * recorded; it stays listed until the process tool clears or removes it, or until its TTL
  * (tools.exec.cleanupMs) runs out, or until more than PC_PROCESS_MAX_FINISHED are kept.
  *
- * Threads. The registry's lock guards every field a process thread writes. The sandbox
- * manager is not thread-safe: leases are taken by dispatch and given back only by
- * pc_process_registry_reap() and pc_process_registry_free(), both called on the thread that
- * owns the manager (the gateway's tool worker). A process thread never touches the manager.
+ * Threads. The registry's lock guards the list and every field a process thread writes, and
+ * processes are reference-counted, so the operations below may run on several threads. The
+ * sandbox manager is not thread-safe: leases are taken by dispatch and given back in one
+ * function (process_settle() in process.c), reached only from the registry calls a tool call
+ * makes (reap, remove, unref, free), i.e. on the thread that runs tool calls and owns the
+ * manager (the gateway's tool worker). A process thread never touches the manager.
  *
  * Ownership: processes belong to the session key that started them; every lookup takes the
  * session, and a process of another session is "not found".
@@ -99,8 +101,8 @@ typedef struct PcProcessSpec {
 } PcProcessSpec;
 
 /* Starts the process on its own thread. Errors: the limits (PC_ERROR_UNAVAILABLE, -EAGAIN,
- * with the numbers and what to do), or no thread/pipe. The returned pointer stays valid until
- * the process is removed; only the manager's thread removes. */
+ * with the numbers and what to do), or no thread/pipe. *ret holds a reference: give it back
+ * with pc_process_unref(). */
 int pc_process_start(PcProcessRegistry *reg, const PcProcessSpec *spec, PcSandboxLease **lease,
                      PcProcess **ret, PcError *reterr);
 
@@ -130,9 +132,11 @@ typedef struct PcProcessInfo {
 
 void pc_process_info_release(PcProcessInfo *i);
 
-/* The process tool's operations; every one takes the caller's session. A process of another
- * session, or an unknown id, is -ENOENT. */
+/* The process tool's operations; every one takes the caller's session. find returns NULL for
+ * a process of another session or an unknown id, else a reference (pc_process_unref()). */
 PcProcess *pc_process_find(PcProcessRegistry *reg, const char *session_key, const char *id);
+/* Drops a reference; the last one (after remove, TTL or registry free) frees the process. */
+void pc_process_unref(PcProcessRegistry *reg, PcProcess *p);
 void pc_process_info(PcProcessRegistry *reg, PcProcess *p, PcProcessInfo *ret);
 /* The ids of session_key's backgrounded processes, newest first (owned array of owned ids). */
 size_t pc_process_list(PcProcessRegistry *reg, const char *session_key, char ***ret_ids);
@@ -152,6 +156,6 @@ int pc_process_write(PcProcessRegistry *reg, PcProcess *p, const char *data, siz
 /* Asks the backend to kill p's process tree (as the timeout does). 0, or -ESRCH when it has
  * already exited. */
 int pc_process_kill(PcProcessRegistry *reg, PcProcess *p);
-/* Forgets p: kills it first when it runs, waits for its thread, gives the lease back. On the
- * manager's thread. */
+/* Forgets p (takes it off the list): kills it first when it runs and waits for it to end. The
+ * caller still holds its reference; the last reference frees it and gives the lease back. */
 void pc_process_remove(PcProcessRegistry *reg, PcProcess *p);

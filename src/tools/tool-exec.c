@@ -62,6 +62,7 @@ static int inline_result(const PcToolCall *call, PcProcess *p, double timeout, P
         uint64_t dropped = 0;
         pc_process_log(call->processes, p, 0, SIZE_MAX, &out, &lines, &dropped);
         pc_process_remove(call->processes, p);
+        pc_process_unref(call->processes, p);
         if (info.error) {
                 int r = pc_error_set(reterr, -EIO, "exec: %s", info.error);
                 pc_process_info_release(&info);
@@ -134,6 +135,7 @@ static int run_background(const PcToolCall *call, const PcProcessSpec *ps, int64
                                  "cwd", info.cwd, "tail", tail);
         ret->bytes_in = strlen(info.command);
         pc_process_info_release(&info);
+        pc_process_unref(call->processes, p);
         return 0;
 }
 

@@ -94,6 +94,7 @@ static int do_list(const PcToolCall *call, PcToolResult *ret)
                         continue;
                 PcProcessInfo i;
                 pc_process_info(call->processes, p, &i);
+                pc_process_unref(call->processes, p);
                 _cleanup_free_ char *name = process_name(i.command);
                 if (text.len)
                         pc_buf_addch(&text, '\n');
@@ -331,6 +332,48 @@ static int do_write(const PcToolCall *call, PcProcess *p, bool keys, PcToolResul
         return 0;
 }
 
+/* One action on a process the caller holds a reference on. */
+static int act(const PcToolCall *call, const char *action, PcProcess *p, PcToolResult *ret,
+               PcError *reterr)
+{
+        if (streq(action, "poll"))
+                return do_poll(call, p, ret, reterr);
+        if (streq(action, "log"))
+                return do_log(call, p, ret, reterr);
+        if (streq(action, "write") || streq(action, "send-keys"))
+                return do_write(call, p, streq(action, "send-keys"), ret, reterr);
+
+        PcProcessInfo i;
+        pc_process_info(call->processes, p, &i);
+        _cleanup_free_ char *pid = xstrdup(i.id);
+        bool running = i.running;
+        pc_process_info_release(&i);
+        if (streq(action, "kill")) {
+                if (!running) {
+                        failed(ret, "Session %s is not running.", pid);
+                        return 0;
+                }
+                (void) pc_process_kill(call->processes, p);
+                /* Wait for the backend to confirm, so the caller sees "failed" and the
+                 * sandbox holds none of the process tree any more. */
+                (void) pc_process_wait(call->processes, p, KILL_WAIT_MS);
+                _cleanup_free_ char *msg = xasprintf("Termination requested for session %s.", pid);
+                pc_tool_result_text(ret, msg, false);
+                ret->details = json_pack("{s:s,s:s}", "status", "failed", "sessionId", pid);
+                return 0;
+        }
+        if (streq(action, "clear") && running) {
+                failed(ret, "Session %s is still running; kill it first, or use remove.", pid);
+                return 0;
+        }
+        pc_process_remove(call->processes, p); /* clear, remove */
+        _cleanup_free_ char *msg =
+                xasprintf("%s session %s.", streq(action, "clear") ? "Cleared" : "Removed", pid);
+        pc_tool_result_text(ret, msg, false);
+        ret->details = json_pack("{s:s,s:s}", "status", "completed", "sessionId", pid);
+        return 0;
+}
+
 int pc_tool_process(const PcToolCall *call, PcToolResult *ret, PcError *reterr)
 {
         const char *action = json_string_value(json_object_get(call->args, "action"));
@@ -373,40 +416,7 @@ int pc_tool_process(const PcToolCall *call, PcToolResult *ret, PcError *reterr)
                 failed(ret, "No session found for %s", id);
                 return 0;
         }
-        if (streq(action, "poll"))
-                return do_poll(call, p, ret, reterr);
-        if (streq(action, "log"))
-                return do_log(call, p, ret, reterr);
-        if (streq(action, "write") || streq(action, "send-keys"))
-                return do_write(call, p, streq(action, "send-keys"), ret, reterr);
-
-        PcProcessInfo i;
-        pc_process_info(call->processes, p, &i);
-        _cleanup_free_ char *pid = xstrdup(i.id);
-        bool running = i.running;
-        pc_process_info_release(&i);
-        if (streq(action, "kill")) {
-                if (!running) {
-                        failed(ret, "Session %s is not running.", pid);
-                        return 0;
-                }
-                (void) pc_process_kill(call->processes, p);
-                /* Wait for the backend to confirm, so the caller sees "failed" and the
-                 * sandbox holds none of the process tree any more. */
-                (void) pc_process_wait(call->processes, p, KILL_WAIT_MS);
-                _cleanup_free_ char *msg = xasprintf("Termination requested for session %s.", pid);
-                pc_tool_result_text(ret, msg, false);
-                ret->details = json_pack("{s:s,s:s}", "status", "failed", "sessionId", pid);
-                return 0;
-        }
-        if (streq(action, "clear") && running) {
-                failed(ret, "Session %s is still running; kill it first, or use remove.", pid);
-                return 0;
-        }
-        pc_process_remove(call->processes, p); /* clear, remove */
-        _cleanup_free_ char *msg =
-                xasprintf("%s session %s.", streq(action, "clear") ? "Cleared" : "Removed", pid);
-        pc_tool_result_text(ret, msg, false);
-        ret->details = json_pack("{s:s,s:s}", "status", "completed", "sessionId", pid);
-        return 0;
+        int r = act(call, action, p, ret, reterr);
+        pc_process_unref(call->processes, p);
+        return r;
 }
