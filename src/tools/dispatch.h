@@ -14,7 +14,7 @@
  *      session is not sandboxed, refuses host execution of exec unless tools.exec.host is
  *      "gateway" (no host exec by default);
  *   5. runs the tool with the file roots of that sandbox (or of the agent workspace);
- *   6. releases the lease;
+ *   6. releases the lease (unless a background exec kept it for its process: process.h);
  *   7. appends exactly one audit record, whatever happened (audit.h).
  *
  * Not thread-safe: calls run one at a time on the thread that owns the manager (the CLI's
