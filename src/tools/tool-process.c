@@ -123,7 +123,7 @@ static void add_end_line(PcBuf *text, const PcProcessInfo *i)
         if (i->running)
                 pc_buf_addstr(text, "\n\nProcess still running.");
         else if (i->error)
-                pc_buf_addf(text, "\n\nProcess could not run: %s", i->error);
+                pc_buf_addf(text, "\n\nProcess failed in the sandbox backend: %s", i->error);
         else if (i->timed_out)
                 pc_buf_addstr(text, "\n\nProcess timed out and was killed.");
         else if (i->signal)

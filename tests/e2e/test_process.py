@@ -231,6 +231,12 @@ def test_kill_takes_the_process_tree(setup):
     text, d = s.call("process", {"action": "kill", "sessionId": pid})
     assert d["status"] == "failed" and text == f"Session {pid} is not running."
 
+    # the exec timeout applies to background processes too
+    pid = s.background("sleep 313", timeoutSeconds=1)
+    _, text, d = s.poll_until_exited(pid)
+    assert text.endswith("Process timed out and was killed.") and d["status"] == "failed"
+    assert s.count_procs("^sleep 313") == 0
+
 
 def test_yield_ms(setup):
     s = setup()
