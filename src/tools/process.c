@@ -408,52 +408,59 @@ static void make_id(PcProcessRegistry *reg, char *id, size_t size)
 
 /* ---- operations -------------------------------------------------------------------------- */
 
-int pc_process_start(PcProcessRegistry *reg, const PcProcessSpec *spec, PcSandboxLease **lease,
-                     PcProcess **ret, PcError *reterr)
+/* fd 0 means "none" in PcExecRequest: never hand it over (it is free only when the gateway
+ * runs with stdin closed). */
+static int not_stdin(int fd)
 {
-        pthread_mutex_lock(&reg->lock);
+        if (fd != 0)
+                return fd;
+        int k = fcntl(0, F_DUPFD_CLOEXEC, 3);
+        close(0);
+        return k;
+}
+
+/* Under the lock: the limits error, or 0. */
+static int check_limits_locked(PcProcessRegistry *reg, const char *session, PcError *reterr)
+{
         size_t mine = 0, all = 0;
         for (PcProcess *q = reg->list; q; q = q->next)
                 if (q->running) {
                         all++;
-                        if (streq(q->session, spec->session_key))
+                        if (streq(q->session, session))
                                 mine++;
                 }
-        pthread_mutex_unlock(&reg->lock);
         if (mine >= PC_PROCESS_MAX_RUNNING_PER_SESSION)
                 return pc_error_set_kind(reterr, PC_ERROR_UNAVAILABLE, -EAGAIN,
                                          "exec: session '%s' already runs %zu background processes "
                                          "(the limit is %d); wait for one to finish or stop one "
                                          "with process kill",
-                                         spec->session_key, mine,
-                                         PC_PROCESS_MAX_RUNNING_PER_SESSION);
+                                         session, mine, PC_PROCESS_MAX_RUNNING_PER_SESSION);
         if (all >= PC_PROCESS_MAX_RUNNING)
                 return pc_error_set_kind(reterr, PC_ERROR_UNAVAILABLE, -EAGAIN,
                                          "exec: the gateway already runs %zu background processes "
                                          "(the limit is %d); wait for some to finish or stop them "
                                          "with process kill",
                                          all, PC_PROCESS_MAX_RUNNING);
+        return 0;
+}
 
+int pc_process_start(PcProcessRegistry *reg, const PcProcessSpec *spec, PcSandboxLease **lease,
+                     PcProcess **ret, PcError *reterr)
+{
         PcProcess *p = xcalloc(1, sizeof(*p));
         p->reg = reg;
         p->cancel_fd = p->stdin_r = p->stdin_w = -1;
         pc_outbuf_init(&p->out, PC_PROCESS_OUTPUT_CAP);
-        int pipefd[2];
-        p->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        int pipefd[2] = {-1, -1};
+        p->cancel_fd = not_stdin(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
         if (p->cancel_fd < 0 || pipe2(pipefd, O_CLOEXEC) < 0) {
                 int r = -errno;
                 process_free(p);
                 return pc_error_set(reterr, r, "exec: cannot start a background process: %s",
                                     strerror(-r));
         }
-        /* fd 0 means "none" in PcExecRequest: never hand it over. */
-        for (int i = 0; i < 2; i++)
-                if (pipefd[i] == 0) {
-                        pipefd[i] = fcntl(0, F_DUPFD_CLOEXEC, 3);
-                        close(0);
-                }
-        p->stdin_r = pipefd[0];
-        p->stdin_w = pipefd[1];
+        p->stdin_r = not_stdin(pipefd[0]);
+        p->stdin_w = not_stdin(pipefd[1]);
         p->session = xstrdup(spec->session_key);
         p->command = xstrdup(spec->command);
         p->cwd = xstrdup(spec->workdir);
@@ -475,14 +482,21 @@ int pc_process_start(PcProcessRegistry *reg, const PcProcessSpec *spec, PcSandbo
         p->started_mono = mono_ms();
         p->sb = pc_sandbox_lease_sandbox(*lease);
 
+        /* The limits are checked and the process listed under one lock. */
         pthread_mutex_lock(&reg->lock);
-        make_id(reg, p->id, sizeof(p->id));
-        int r = pthread_create(&p->thread, NULL, process_main, p);
-        if (r != 0) {
+        int r = check_limits_locked(reg, spec->session_key, reterr);
+        if (r == 0) {
+                make_id(reg, p->id, sizeof(p->id));
+                r = -pthread_create(&p->thread, NULL, process_main, p);
+                if (r < 0)
+                        pc_error_set(reterr, r, "exec: cannot start a background process: %s",
+                                     strerror(-r));
+        }
+        if (r < 0) {
                 pthread_mutex_unlock(&reg->lock);
+                close(p->stdin_r); /* the thread's, which never ran */
                 process_free(p);
-                return pc_error_set(reterr, -r, "exec: cannot start a background process: %s",
-                                    strerror(r));
+                return r;
         }
         p->lease = *lease;
         *lease = NULL;
