@@ -55,6 +55,7 @@ struct PcGatewayWorker {
         /* shared, thread-safe */
         PcStore *store;
         PcSandboxManager *manager;
+        PcProcessRegistry *processes; /* background exec runs; their leases are ours */
 };
 
 PcGatewayJob *pc__gateway_job_free(PcGatewayJob *j)
@@ -129,6 +130,7 @@ static void run_job(PcGatewayWorker *w, const PcConfig *cfg, PcGatewayJob *j)
                 .caller = j->caller ? j->caller : "http",
                 .owner = true,
                 .hidden = pc__gateway_http_denied,
+                .processes = w->processes,
         };
         PcError err = PC_ERROR_INIT;
         uint64_t t0 = uv_hrtime();
@@ -150,6 +152,7 @@ static void run_job(PcGatewayWorker *w, const PcConfig *cfg, PcGatewayJob *j)
 
 static void prune(PcGatewayWorker *w, const PcConfig *cfg)
 {
+        pc_process_registry_reap(w->processes, pc_process_ttl_ms(cfg));
         json_t *report = NULL;
         PcError err = PC_ERROR_INIT;
         if (pc_sandbox_manager_prune(w->manager, cfg, false, &report, &err) < 0) {
@@ -263,6 +266,7 @@ int pc__gateway_worker_start(uv_loop_t *loop, const PcConfig *cfg, PcStore *stor
         PcGatewayWorker *w = xcalloc(1, sizeof(*w));
         w->store = store;
         w->manager = manager;
+        w->processes = pc_process_registry_new();
         w->on_done = on_done;
         w->userdata = userdata;
         w->cfg = pc_config_ref((PcConfig *) cfg);
@@ -368,6 +372,7 @@ void pc__gateway_worker_stop(PcGatewayWorker *w, bool abandon)
                 n = j->next;
                 pc__gateway_job_free(j);
         }
+        pc_process_registry_free(w->processes); /* kills them, gives their leases back */
         pc_sandbox_manager_free(w->manager);
         pc_store_close(w->store);
         pc_config_unref(w->cfg);

@@ -310,6 +310,11 @@ int pc_sandbox_lease_exec(PcSandboxLease *l, const PcExecRequest *req, PcExecRes
         return r;
 }
 
+PcSandbox *pc_sandbox_lease_sandbox(PcSandboxLease *l)
+{
+        return l->entry->sb;
+}
+
 PcSandboxLease *pc_sandbox_lease_release(PcSandboxLease *l)
 {
         if (!l)

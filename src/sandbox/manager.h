@@ -86,6 +86,11 @@ const char *pc_sandbox_lease_notice(const PcSandboxLease *l);
 int pc_sandbox_lease_exec(PcSandboxLease *l, const PcExecRequest *req, PcExecResult *ret_result,
                           PcError *reterr);
 
+/* The leased sandbox's handle, for a background process that runs pc_sandbox_exec() on its own
+ * thread for as long as it holds the lease (the backends' exec is safe on any thread; the
+ * manager is not, so take and release the lease on the manager's thread). */
+PcSandbox *pc_sandbox_lease_sandbox(PcSandboxLease *l);
+
 /* Gives the lease back. NULL-safe; returns NULL. */
 PcSandboxLease *pc_sandbox_lease_release(PcSandboxLease *l);
 DEFINE_TRIVIAL_CLEANUP_FUNC(PcSandboxLease *, pc_sandbox_lease_release);

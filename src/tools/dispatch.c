@@ -16,21 +16,23 @@
 typedef struct ToolDef {
         const char *name;
         PcToolFn fn;
-        bool writes; /* removed when the workspace is mounted read-only (access "ro") */
+        bool writes;     /* removed when the workspace is mounted read-only (access "ro") */
+        bool no_sandbox; /* needs no lease (process: its processes hold their own) */
 } ToolDef;
 
 /* The tools this build runs. Every other catalog tool is "not available" (404). */
 static const ToolDef tools[] = {
-        {"exec", pc_tool_exec, false},
-        {"read", pc_tool_read, false},
-        {"write", pc_tool_write, true},
-        {"edit", pc_tool_edit, true},
-        {"apply_patch", pc_tool_apply_patch, true},
-        {"session_status", pc_tool_session_status, false},
-        {"sessions_list", pc_tool_sessions_list, false},
-        {"sessions_history", pc_tool_sessions_history, false},
-        {"sessions_send", pc_tool_sessions_send, false},
-        {"sessions_spawn", pc_tool_sessions_spawn, false},
+        {"exec", pc_tool_exec, false, false},
+        {"process", pc_tool_process, false, true},
+        {"read", pc_tool_read, false, false},
+        {"write", pc_tool_write, true, false},
+        {"edit", pc_tool_edit, true, false},
+        {"apply_patch", pc_tool_apply_patch, true, false},
+        {"session_status", pc_tool_session_status, false, false},
+        {"sessions_list", pc_tool_sessions_list, false, false},
+        {"sessions_history", pc_tool_sessions_history, false, false},
+        {"sessions_send", pc_tool_sessions_send, false, false},
+        {"sessions_spawn", pc_tool_sessions_spawn, false, false},
 };
 
 static const ToolDef *find_tool(const char *name)
@@ -127,8 +129,10 @@ static void run_tool(const PcConfig *cfg, PcSandboxManager *manager, const PcInv
                 .uid = -1,
                 .gid = -1,
                 .store = pc_sandbox_manager_store(manager),
+                .processes = req->processes,
         };
         PcSandboxLease *lease = NULL;
+        call.take_lease = &lease;
         PcError err = PC_ERROR_INIT;
 
         const char *access = json_string_value(
@@ -143,6 +147,8 @@ static void run_tool(const PcConfig *cfg, PcSandboxManager *manager, const PcInv
 
         if (pc_tool_session_in_gateway(def->name)) {
                 json_object_set_new(audit, "backend", json_string("gateway"));
+        } else if (def->no_sandbox) {
+                json_object_set_new(audit, "backend", json_string("none"));
         } else if (ses->sandboxed) {
                 if (pc_sandbox_manager_acquire(manager, cfg, session, &lease, NULL, &err) < 0) {
                         refuse(ret, err.kind == PC_ERROR_UNAVAILABLE ? 503 : 500,
@@ -224,6 +230,8 @@ int pc_dispatch_invoke(const PcConfig *cfg, PcSandboxManager *manager, const PcI
 {
         *ret = (PcInvokeResponse){0};
         pc_tool_result_init(&ret->result);
+        if (req->processes)
+                pc_process_registry_reap(req->processes, pc_process_ttl_ms(cfg));
         json_t *audit = json_object();
         json_object_set_new(audit, "caller", json_string(req->caller ? req->caller : "unknown"));
         _cleanup_free_ char *session = NULL;

@@ -14,6 +14,7 @@
 #include "base/error.h"
 #include "config/config.h"
 #include "sandbox/manager.h"
+#include "tools/process.h"
 
 /* Where a file tool may read and write: one root per mount, mapping the path the model sees
  * (container path when sandboxed: /workspace, /agent, bind targets; the agent workspace
@@ -38,6 +39,12 @@ typedef struct PcToolCall {
         const char *cwd;  /* the default working directory in the model's view */
         int64_t uid, gid; /* owner for files the tool creates (-1: the caller's) */
         PcStore *store;   /* the state database (sessions, transcripts); NULL: none */
+        /* Background processes (exec background/yieldMs, the process tool): the entry point's
+         * registry, or NULL where processes cannot outlive the call (the CLI). */
+        PcProcessRegistry *processes;
+        /* A tool that keeps the lease beyond the call (a background process) takes it from
+         * here and sets *take_lease to NULL; dispatch releases what is left. */
+        PcSandboxLease **take_lease;
 } PcToolCall;
 
 /* OpenClaw's AgentToolResult: {content: [{type: "text", text}...], details}. A failed tool
@@ -66,3 +73,4 @@ int pc_tool_read(const PcToolCall *call, PcToolResult *ret, PcError *reterr);
 int pc_tool_write(const PcToolCall *call, PcToolResult *ret, PcError *reterr);
 int pc_tool_edit(const PcToolCall *call, PcToolResult *ret, PcError *reterr);
 int pc_tool_apply_patch(const PcToolCall *call, PcToolResult *ret, PcError *reterr);
+int pc_tool_process(const PcToolCall *call, PcToolResult *ret, PcError *reterr);

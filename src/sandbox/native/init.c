@@ -145,10 +145,11 @@ static uint64_t now_ms(void)
 
 /* A command pid 1 runs for one connection, until its reply is sent. */
 typedef struct Cmd {
-        pid_t pid;         /* 0: the slot is free */
-        int conn;          /* -1 once the caller hung up */
-        int errfd;         /* the CLOEXEC pipe the child reports a failed setup step on */
-        int stderr_fd;     /* the command's stderr (for that report) */
+        pid_t pid;     /* 0: the slot is free */
+        int conn;      /* -1 once the connection failed */
+        bool canceled; /* the caller half-closed: the command was killed, the reply still goes */
+        int errfd;     /* the CLOEXEC pipe the child reports a failed setup step on */
+        int stderr_fd; /* the command's stderr (for that report) */
         uint64_t deadline; /* ms, 0: none */
         bool timed_out;
         bool exited;
@@ -286,8 +287,9 @@ void pc__native_init_main(const PcNativeInit *init, int listen_fd)
                 uint64_t now = now_ms(), next = 0;
                 for (size_t i = 0; i < n_cmds; i++) {
                         Cmd *c = &cmds[i];
-                        p[i + 2] = (struct pollfd){.fd = c->pid && !c->exited ? c->conn : -1,
-                                                   .events = POLLIN};
+                        p[i + 2] = (struct pollfd){
+                                .fd = c->pid && !c->exited && !c->canceled ? c->conn : -1,
+                                .events = POLLIN};
                         if (c->pid && c->deadline && (!next || c->deadline < next))
                                 next = c->deadline;
                 }
@@ -319,10 +321,18 @@ void pc__native_init_main(const PcNativeInit *init, int listen_fd)
                                 cmd_finish(c);
                                 continue;
                         }
-                        if (c->conn >= 0 && p[i + 2].revents) {
-                                /* The caller hung up (killed, or gave up): end the command. */
-                                close(c->conn);
-                                c->conn = -1;
+                        if (c->conn >= 0 && !c->canceled && p[i + 2].revents) {
+                                /* The caller hung up: a half-close (shutdown(SHUT_WR), the
+                                 * client's cancel) still wants the exit status; a broken
+                                 * connection does not. Either way the command's group ends. */
+                                char b;
+                                if (recv(c->conn, &b, 1, MSG_DONTWAIT) == 0 &&
+                                    !(p[i + 2].revents & (POLLHUP | POLLERR | POLLNVAL)))
+                                        c->canceled = true;
+                                else {
+                                        close(c->conn);
+                                        c->conn = -1;
+                                }
                                 (void) kill(-c->pid, SIGKILL);
                         }
                         if (c->deadline && now >= c->deadline) {
