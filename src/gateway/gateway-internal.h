@@ -87,6 +87,9 @@ struct PcGatewayJob {
 };
 
 PcGatewayJob *pc__gateway_job_free(PcGatewayJob *j);
+/* invoke-request.c: a new job from the request of a tool call ({name | tool, args?, agentId?,
+ * sessionKey?}: the HTTP body or the WebSocket params); -EINVAL when it names no tool. */
+int pc__gateway_invoke_request(const json_t *doc, PcGatewayJob **ret);
 
 typedef struct PcGatewayWorker PcGatewayWorker;
 
