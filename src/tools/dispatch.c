@@ -202,7 +202,11 @@ static void run_tool(const PcConfig *cfg, PcSandboxManager *manager, const PcInv
         int64_t t0 = now_us();
         int r = def->fn(&call, &ret->result, &err);
         json_object_set_new(audit, "durationUs", json_integer((json_int_t) (now_us() - t0)));
-        if (r < 0) {
+        if (r < 0 && err.kind == PC_ERROR_UNAVAILABLE) {
+                /* the engine went away during the call: the same answer as before it */
+                refuse(ret, 503, "unavailable", "%s", err.msg);
+                json_object_set_new(audit, "decision", json_string("unavailable"));
+        } else if (r < 0) {
                 bool bad_args = err.kind == PC_ERROR_INVALID_ARGUMENT;
                 refuse(ret, bad_args ? 400 : 500, "tool_error", "%s", err.msg);
                 json_object_set_new(audit, "decision", json_string("error"));
