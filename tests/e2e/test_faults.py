@@ -482,3 +482,107 @@ def test_sigkill_during_provisioning(faults):
         assert_consistent_after_restart(faults, "provisioning")
     finally:
         docker("rmi", image, check=False)  # each run provisions its own (a random marker)
+
+
+# ---- the Docker engine restarted during calls -----------------------------------------------
+
+
+def test_engine_connection_cut_during_a_call(faults, tmp_path):
+    """The same as a restart, seen through a proxy socket (the shared engine is not touched):
+    the call in flight fails with 503 and says why; the next one, once it is back, works."""
+    need_docker()
+    from test_sandbox_docker import EngineProxy
+    proxy = EngineProxy(tmp_path / "engine.sock")
+    proxy.start()
+    try:
+        g = faults.start(env={"DOCKER_HOST": f"unix://{proxy.path}"})
+        status, doc = invoke(g, "exec", {"command": "echo warm"}, agent="box")
+        assert status == 200 and doc["ok"] is True, doc
+        t, inflight = in_background(invoke, g, "exec", {"command": "sleep 20; echo slept"},
+                                    agent="box")
+        time.sleep(1.0)
+        proxy.stop()
+        t.join(timeout=30)
+        assert not t.is_alive(), "the call in flight hangs after the engine went away"
+        [(status, doc)] = inflight
+        print(f"the call in flight got: {status} {doc}")
+        assert status == 503 and doc["error"]["type"] == "unavailable", doc
+        assert "Docker engine" in doc["error"]["message"], doc
+        proxy.start()
+        status, doc = invoke(g, "exec", {"command": "echo back"}, agent="box")
+        assert status == 200 and doc["ok"] is True and text_of(doc).startswith("back"), doc
+        assert g.proc.poll() is None
+        g.stop()
+    finally:
+        if proxy.listener and proxy.listener.fileno() >= 0:
+            proxy.stop()
+
+
+def restart_engine(while_down):
+    """Stops the local dockerd and starts it again the way scripts/docker-env.sh does (systemctl
+    when systemd runs, else a detached dockerd with its log in /var/log/pincer-dockerd.log);
+    while_down() runs in between. Returns a description of what was done."""
+    script = SOURCE_DIR / "scripts" / "docker-env.sh"
+    systemd = Path("/run/systemd/system").is_dir() and subprocess.run(
+        ["systemctl", "is-system-running"], capture_output=True, text=True).stdout.strip() in (
+        "running", "degraded", "starting")
+    if systemd:
+        subprocess.run(["systemctl", "stop", "docker.service", "docker.socket"], check=True)
+        how = "systemctl stop docker.service"
+    else:
+        pid = None
+        pidfile = Path("/run/pincer-dockerd.pid")
+        if pidfile.exists():
+            pid = int(pidfile.read_text().strip() or 0) or None
+        if not pid or not Path(f"/proc/{pid}").exists():
+            out = subprocess.run(["pidof", "dockerd"], capture_output=True, text=True).stdout
+            pid = int(out.split()[0]) if out.split() else None
+        assert pid, "no dockerd process to restart (is the engine remote? unset " \
+                    "PINCER_FAULTS_RESTART_DOCKER)"
+        os.kill(pid, signal.SIGTERM)
+        assert wait_for(lambda: not Path(f"/proc/{pid}").exists(), 60, 0.1), \
+            f"dockerd (pid {pid}) did not stop within 60 s of SIGTERM"
+        how = f"SIGTERM to dockerd pid {pid}"
+    down = while_down()
+    r = subprocess.run([str(script), "--timeout", "120"], capture_output=True, text=True)
+    assert r.returncode == 0, f"scripts/docker-env.sh could not start the engine again:\n{r.stderr}"
+    return f"{how}, then scripts/docker-env.sh: {r.stdout.strip()}", down
+
+
+def test_docker_engine_restart_during_calls(faults):
+    need_docker()
+    if os.environ.get("PINCER_FAULTS_RESTART_DOCKER") != "1":
+        pytest.skip("restarting the Docker engine stops every container on it, and it may be "
+                    "shared: set PINCER_FAULTS_RESTART_DOCKER=1 to run this (scripts/test.sh "
+                    "does as root, that is in CI)")
+    g = faults.start()
+    status, doc = invoke(g, "exec", {"command": "echo warm"}, agent="box")
+    assert status == 200 and doc["ok"] is True, doc
+    t, inflight = in_background(invoke, g, "exec", {"command": "sleep 30; echo slept"},
+                                agent="box")
+    time.sleep(1.0)
+
+    def while_down():
+        return invoke(g, "exec", {"command": "echo down"}, agent="box", timeout=60)
+
+    start = time.monotonic()
+    what, (down_status, down_doc) = restart_engine(while_down)
+    print(f"test_faults: restarted the Docker engine: {what} "
+          f"({time.monotonic() - start:.1f}s)")
+    t.join(timeout=60)
+    assert not t.is_alive(), "the call in flight still hangs after the engine restarted"
+    print(f"the call in flight got: {inflight}")
+    print(f"a call while the engine was down got: {down_status} {down_doc}")
+    # In flight and while down: 503, saying the engine is unavailable, where, and what to do;
+    # not a hang, a crash or a 500.
+    [(status, doc)] = inflight
+    for st, d in ((status, doc), (down_status, down_doc)):
+        assert st == 503 and d["ok"] is False and d["error"]["type"] == "unavailable", d
+        msg = d["error"]["message"]
+        assert "Docker engine unavailable at unix://" in msg and "docker-env.sh" in msg, msg
+    # The gateway lives on, and once the engine is back calls work again.
+    assert g.proc.poll() is None, g.stderr()
+    assert g.request("GET", "/health", auth=False)[0] == 200
+    status, doc = invoke(g, "exec", {"command": "echo back"}, agent="box")
+    assert status == 200 and doc["ok"] is True and text_of(doc).startswith("back"), doc
+    g.stop()
