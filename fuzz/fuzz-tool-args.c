@@ -144,9 +144,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 setup();
         const char *nl = memchr(data, '\n', size);
         size_t name_len = nl ? (size_t) (nl - (const char *) data) : size;
-        if (name_len > 64)
+        if (name_len > 256)
                 return 0;
-        char tool[65];
+        char tool[257];
         memcpy(tool, data, name_len);
         tool[name_len] = '\0';
         if (strlen(tool) != name_len)

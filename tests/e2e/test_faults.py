@@ -229,6 +229,17 @@ def test_sigkill_during_write_never_tears_the_file(faults):
     g.stop()
 
 
+def test_long_multibyte_tool_name_is_answered_not_fatal(faults):
+    # The name is cut to 63 bytes for the response; it used to be cut inside a character, and
+    # the response that was then not valid JSON text aborted the gateway.
+    g = faults.start()
+    status, doc = invoke(g, "\u00e9" * 40, {"path": "x\u00e9" * 400})
+    assert status == 404 and doc["error"]["type"] == "not_found", doc
+    assert doc["toolName"] == "\u00e9" * 31, doc
+    assert g.request("GET", "/health", auth=False)[0] == 200
+    g.stop()
+
+
 # ---- the disk full during a write -----------------------------------------------------------
 
 
