@@ -1,9 +1,9 @@
 """Fault tests (issue 10, point 4): what the gateway does when the world breaks under it.
 
 - the gateway killed with SIGKILL during a write (the file is the old or the new content,
-  never torn), during sandbox creation and during provisioning (after a restart the registry
-  agrees with the engine, and nothing of the dead gateway is left: containers, processes,
-  mounts, cgroups);
+  never torn), during sandbox creation (Docker and native) and during provisioning (after a
+  restart the registry agrees with the backend, and nothing of the dead gateway is left:
+  containers, processes, mounts, cgroups, run dirs);
 - the disk full during a write (the old file stays intact, the error says so);
 - the Docker engine restarted during calls (calls in flight fail with a clear error, later
   calls work once the engine is back, the gateway lives on). Restarting the engine stops every
@@ -32,6 +32,7 @@ import pytest
 from conftest import PINCER, SOURCE_DIR
 from test_gateway import Gateway
 from test_sandbox_docker import IMAGE, docker, engine_problem
+from test_sandbox_native import image_store  # noqa: F401 (a fixture)
 
 
 def need_docker():
@@ -61,11 +62,13 @@ class Faults:
         os.chown(self.box_ws, 1000, 1000)
         self.prefix = f"pincer-f{secrets.token_hex(3)}-"
         self.config = tmp_path / "pincer.json5"
+        self.backend = "docker"
         self.write_config()
         self.gateways = []
 
-    def write_config(self, box_docker=""):
-        # main: no sandbox (the file tools on the host); box: a Docker sandbox for exec.
+    def write_config(self, box_docker="", backend="docker"):
+        # main: no sandbox (the file tools on the host); box: a sandbox for exec.
+        self.backend = backend
         self.config.write_text(f"""{{
   gateway: {{ tools: {{ allow: ["exec"] }} }},
   agents: {{
@@ -73,7 +76,7 @@ class Faults:
     list: [
       {{ id: "main", workspace: "{self.ws}" }},
       {{ id: "box", workspace: "{self.box_ws}",
-         sandbox: {{ mode: "all", backend: "docker", scope: "agent", workspaceAccess: "rw",
+         sandbox: {{ mode: "all", backend: "{backend}", scope: "agent", workspaceAccess: "rw",
                     docker: {{ image: "{IMAGE}", containerPrefix: "{self.prefix}",
                               user: "1000:1000", network: "none", {box_docker} }} }} }},
     ],
@@ -117,12 +120,28 @@ class Faults:
                     found.append(f"process {pid}: {cmd.decode(errors='replace')}")
             except OSError:
                 pass
+            try:  # a native sandbox's pid 1 (its environment is its own)
+                if Path(f"/proc/{pid}/comm").read_text().strip() == "pincer-init" and \
+                        self.prefix in Path(f"/proc/{pid}/cgroup").read_text():
+                    found.append(f"native pid 1 {pid}")
+            except OSError:
+                pass
         for line in Path("/proc/self/mountinfo").read_text().splitlines():
             if str(self.tmp) in line or self.prefix in line:
                 found.append("mount " + line)
-        for cg in Path("/sys/fs/cgroup").glob(f"**/{self.prefix}*"):
+        for cg in [*Path("/sys/fs/cgroup").glob(f"*/pincer/{self.prefix}*"),
+                   *Path("/sys/fs/cgroup").glob(f"pincer/{self.prefix}*"),
+                   *Path("/sys/fs/cgroup").glob(f"*/docker/{self.prefix}*")]:
             found.append(f"cgroup {cg}")
+        run = self.state / "run" / "native"
+        if run.exists():
+            found += [f"run dir {p.name}" for p in run.iterdir() if not p.name.startswith(".")]
         return found
+
+    def native_sandboxes(self):
+        d = self.state / "run" / "native"
+        return sorted(p.name for p in d.iterdir() if not p.name.startswith(".")) \
+            if d.exists() else []
 
     def kill(self, g):
         g.proc.send_signal(signal.SIGKILL)
@@ -137,6 +156,8 @@ class Faults:
             if not g.errfile.closed:
                 g.errfile.close()
             print(f"--- gateway stderr\n{g.errpath.read_text()}")
+        if self.backend == "native" and self.native_sandboxes():
+            self.pincer("sandbox", "recreate", "--all", "--force")
         if engine_problem() is None:
             for name in self.containers():
                 docker("rm", "-f", name, check=False)
@@ -424,16 +445,18 @@ def assert_consistent_after_restart(faults, name_hint):
     assert status == 200 and doc["ok"] is True and text_of(doc).startswith("back"), doc
     listed = faults.sandbox_list()
     names = sorted(s["name"] for s in listed)
-    print(f"{name_hint}: after the restart the registry lists {names}, the engine has "
-          f"{faults.containers()}")
-    assert names == faults.containers(), (listed, faults.containers())
+    have = faults.containers() if faults.backend == "docker" else faults.native_sandboxes()
+    print(f"{name_hint}: after the restart the registry lists {names}, the {faults.backend} "
+          f"backend has {have}")
+    assert names == have, (listed, have)
     assert len(names) == 1, names  # one agent-scoped sandbox, not one per attempt
     assert all(s["state"] == "running" for s in listed), listed
     g.stop()
     p = faults.pincer("sandbox", "recreate", "--all", "--force")
     assert p.returncode == 0, p.stderr
-    assert faults.containers() == [] and faults.sandbox_list() == []
-    assert provisioning_containers(faults.prefix) == []
+    assert faults.sandbox_list() == []
+    if faults.backend == "docker":
+        assert faults.containers() == [] and provisioning_containers(faults.prefix) == []
     left = wait_for(lambda: not faults.leftovers(), 5) or faults.leftovers()
     assert left is True, left
 
@@ -459,6 +482,24 @@ def test_sigkill_during_sandbox_creation(faults, moment):
     print(f"killed at '{moment}': the call got {out}; the engine has {faults.containers()}, "
           f"the registry {[s.get('name') for s in faults.sandbox_list()]}")
     assert_consistent_after_restart(faults, moment)
+
+
+@pytest.mark.parametrize("moment", ["run-dir", "pid-1"])
+def test_sigkill_during_native_sandbox_creation(faults, image_store, moment):  # noqa: F811
+    need_root("the native backend")
+    (faults.state / "images").symlink_to(image_store / "images")
+    faults.write_config(backend="native")
+    g = faults.start()
+    t, out = in_background(invoke, g, "exec", {"command": "echo first"}, agent="box")
+    if moment == "run-dir":
+        assert wait_for(faults.native_sandboxes, 60, 0.002), f"no run dir appeared: {out}"
+    else:
+        assert wait_for(lambda: [f for f in faults.leftovers() if f.startswith("native pid 1")],
+                        60, 0.002), f"no pid 1 appeared: {out}"
+    faults.kill(g)
+    t.join(timeout=30)
+    print(f"killed at '{moment}': the call got {out}; left behind {faults.leftovers()}")
+    assert_consistent_after_restart(faults, f"native, {moment}")
 
 
 def test_sigkill_during_provisioning(faults):
