@@ -76,16 +76,6 @@ static int64_t now_us(void)
         return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static int parse_id(const char *s, int64_t *ret)
-{
-        char *end;
-        long long v = strtoll(s, &end, 10);
-        if (end == s || v < 0)
-                return -EINVAL;
-        *ret = v;
-        return (int) (end - s);
-}
-
 /* The file roots of a sandbox: every mount, in the container's view. */
 static size_t sandbox_roots(const PcSandboxSpec *spec, PcToolRoot *roots, size_t max)
 {
@@ -147,13 +137,8 @@ static void run_tool(const PcConfig *cfg, PcSandboxManager *manager, const PcInv
                 call.lease = lease;
                 call.n_roots = sandbox_roots(spec, roots, ELEMENTSOF(roots));
                 call.cwd = spec->workdir;
-                if (spec->user) {
-                        int k = parse_id(spec->user, &call.uid);
-                        if (k > 0 && spec->user[k] == ':')
-                                (void) parse_id(spec->user + k + 1, &call.gid);
-                        else
-                                call.gid = call.uid;
-                }
+                if (!streq(def->name, "exec"))
+                        pc_tool_sandbox_ids(lease, &call.uid, &call.gid);
         } else {
                 const char *host = json_string_value(json_object_get(
                         json_object_get(json_object_get(eff, "tools"), "exec"), "host"));
