@@ -151,11 +151,21 @@ int pc_fs_resolve(const PcToolCall *call, const char *input, bool write, const c
                 }
         }
         if (!best) {
-                if (call->lease)
+                if (call->lease) {
+                        /* the spec's text, then what to do: the other paths exist only inside
+                         * the sandbox, where exec reaches them */
+                        _cleanup_buf_ PcBuf views = PC_BUF_INIT;
+                        for (size_t i = 0; i < call->n_roots && views.len < 160; i++)
+                                if (call->roots[i].view)
+                                        pc_buf_addf(&views, "%s%s", views.len ? ", " : "",
+                                                    call->roots[i].view);
                         return pc_error_set_kind(reterr, PC_ERROR_PERMISSION_DENIED, -EXDEV,
                                                  "Sandbox path escapes allowed mounts; cannot "
-                                                 "%s: %s",
-                                                 action, input);
+                                                 "%s: %s. The file tools reach only the "
+                                                 "sandbox's mounts (%s); use exec for other "
+                                                 "paths inside the sandbox",
+                                                 action, input, views.len ? views.buf : "none");
+                }
                 _cleanup_free_ char *shown =
                         tilde_root(call->n_roots > 0 && call->roots[0].view ? call->roots[0].view
                                                                             : "/workspace");

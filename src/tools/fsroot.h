@@ -12,7 +12,7 @@
  * kernel cannot tell. Deletion (apply_patch) removes the name only, so it is allowed on links.
  *
  * Errors: every function returns -errno and fills reterr with the text the model sees (the
- * tools turn it into an is_error result). The texts are in docs/tools-files.md.
+ * tools turn it into an is_error result). The texts are in docs/tools.md ("File tools").
  */
 #pragma once
 

@@ -520,9 +520,13 @@ static void test_escapes(void **state)
         /* the sandbox wording */
         call.lease = (PcSandboxLease *) &call; /* only compared with NULL */
         expect(pc_tool_read, "{\"path\":\"/etc/passwd\"}", true,
-               "Sandbox path escapes allowed mounts; cannot read: /etc/passwd");
+               "Sandbox path escapes allowed mounts; cannot read: /etc/passwd. The file tools "
+               "reach only the sandbox's mounts (/workspace, /workspace/ro); use exec for other "
+               "paths inside the sandbox");
         expect(pc_tool_write, "{\"path\":\"/tmp/x\",\"content\":\"\"}", true,
-               "Sandbox path escapes allowed mounts; cannot write: /tmp/x");
+               "Sandbox path escapes allowed mounts; cannot write: /tmp/x. The file tools reach "
+               "only the sandbox's mounts (/workspace, /workspace/ro); use exec for other paths "
+               "inside the sandbox");
         call.lease = NULL;
 
         /* a symlink inside the root to /etc, to a file in /etc, and a relative one out */
