@@ -503,8 +503,13 @@ static int write_at(const PcFsPath *p, const char *display, const void *data, si
                         if (r == -EPERM && geteuid() != 0)
                                 r = 0;
                 }
+                /* the old mode, less set-user-ID and set-group-ID (with group execute): new
+                 * content must not inherit them, as the kernel drops them on a write */
+                mode_t keep = st.st_mode & 07777 & ~(mode_t) S_ISUID;
+                if (keep & S_IXGRP)
+                        keep &= ~(mode_t) S_ISGID;
                 if (r >= 0 && exists)
-                        r = RET_NERRNO(fchmod(fd, st.st_mode & 07777));
+                        r = RET_NERRNO(fchmod(fd, keep));
                 if (r >= 0)
                         r = RET_NERRNO(fsync(fd));
                 if (r >= 0 && anon)
