@@ -183,6 +183,8 @@ int pc_fs_resolve(const PcToolCall *call, const char *input, bool write, const c
                                     best->view, input);
         pc_fs_path_release(ret);
         ret->root = best;
+        ret->all = call->roots;
+        ret->n_all = call->n_roots;
         ret->root_fd = fd;
         ret->rel = xstrdup(rel);
         ret->view = TAKE_PTR(norm);
@@ -217,6 +219,55 @@ static int fs_error(PcError *reterr, int r, const char *action, const char *disp
         }
 }
 
+/* The path of fd (plus "/name" when name is set) beneath the root, from /proc/self/fd. */
+static int fd_rel(const PcFsPath *p, int fd, const char *name, char **ret)
+{
+        char proc[64], root_path[PATH_MAX], path[PATH_MAX];
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", p->root_fd);
+        ssize_t n = readlink(proc, root_path, sizeof(root_path) - 1);
+        if (n < 0)
+                return -errno;
+        root_path[n] = '\0';
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        n = readlink(proc, path, sizeof(path) - 1);
+        if (n < 0)
+                return -errno;
+        path[n] = '\0';
+        const char *rest = under(path, root_path);
+        if (!rest)
+                return -EXDEV;
+        *ret = name ? (*rest ? xasprintf("%s/%s", rest, name) : xstrdup(name)) : xstrdup(rest);
+        return 0;
+}
+
+/* Refuses when the file fd (or the entry name in the directory fd) lies beneath a mount
+ * nested in p's root: in the sandbox that place belongs to the other mount. */
+static int check_shadow(const PcFsPath *p, int fd, const char *name, const char *action,
+                        const char *display, PcError *reterr)
+{
+        _cleanup_free_ char *rel = NULL;
+        for (size_t i = 0; i < p->n_all; i++) {
+                const PcToolRoot *r = &p->all[i];
+                const char *sub = r != p->root && r->view && p->root->view
+                                          ? under(r->view, p->root->view)
+                                          : NULL;
+                if (!sub || !*sub)
+                        continue;
+                if (!rel) {
+                        int k = fd_rel(p, fd, name, &rel);
+                        if (k < 0)
+                                return fs_error(reterr, k == -EXDEV ? k : -EXDEV, action, display);
+                }
+                size_t n = strlen(sub);
+                if (strncmp(rel, sub, n) == 0 && (rel[n] == '\0' || rel[n] == '/'))
+                        return pc_error_set_kind(reterr, PC_ERROR_PERMISSION_DENIED, -EXDEV,
+                                                 "Path leads into the mount at %s through a "
+                                                 "symlink; cannot %s: %s. Use a path under %s/",
+                                                 r->view, action, display, r->view);
+        }
+        return 0;
+}
+
 static int check_regular(const struct stat *st, const char *action, const char *display,
                          PcError *reterr)
 {
@@ -244,6 +295,9 @@ int pc_fs_read(const PcFsPath *p, const char *action, const char *display, size_
         if (fstat(fd, &st) < 0)
                 return fs_error(reterr, -errno, action, display);
         int r = check_regular(&st, action, display, reterr);
+        if (r < 0)
+                return r;
+        r = check_shadow(p, fd, NULL, action, display, reterr);
         if (r < 0)
                 return r;
         if ((uint64_t) st.st_size > max)
@@ -292,48 +346,55 @@ static int split_rel(const char *rel, char **ret_parent, const char **ret_name)
         return 0;
 }
 
-/* Opens (creating when mkdirs) every directory of parent beneath the root; returns an fd. */
-static int open_parent(int root_fd, const char *parent, bool mkdirs, int64_t uid, int64_t gid)
+/* Opens (creating when mkdirs) every directory of parent beneath the root; returns an fd, or
+ * a negative errno with reterr set. A directory is never created beneath a nested mount. */
+static int open_parent(const PcFsPath *p, const char *parent, bool mkdirs, int64_t uid, int64_t gid,
+                       const char *action, const char *display, PcError *reterr)
 {
-        int fd = openat2_beneath(root_fd, parent, O_PATH | O_DIRECTORY, 0);
-        if (fd != -ENOENT || !mkdirs)
-                return fd;
+        int fd = openat2_beneath(p->root_fd, parent, O_PATH | O_DIRECTORY, 0);
+        if (fd >= 0 || fd != -ENOENT || !mkdirs)
+                return fd >= 0 ? fd : fs_error(reterr, fd, action, display);
         /* walk from the root: each prefix is opened beneath the root again */
         _cleanup_free_ char *prefix = xstrdup(parent);
-        for (char *p = prefix;; p++) {
-                if (*p != '/' && *p != '\0')
+        for (char *c = prefix;; c++) {
+                if (*c != '/' && *c != '\0')
                         continue;
-                char saved = *p;
-                *p = '\0';
-                _cleanup_close_ int d = openat2_beneath(root_fd, prefix, O_PATH | O_DIRECTORY, 0);
+                char saved = *c;
+                *c = '\0';
+                _cleanup_close_ int d =
+                        openat2_beneath(p->root_fd, prefix, O_PATH | O_DIRECTORY, 0);
                 if (d == -ENOENT) {
                         char *slash = strrchr(prefix, '/');
                         const char *name = slash ? slash + 1 : prefix;
                         if (slash)
                                 *slash = '\0';
-                        _cleanup_close_ int up = openat2_beneath(root_fd, slash ? prefix : "",
+                        _cleanup_close_ int up = openat2_beneath(p->root_fd, slash ? prefix : "",
                                                                  O_PATH | O_DIRECTORY, 0);
                         if (slash)
                                 *slash = '/';
                         if (up < 0)
-                                return up;
+                                return fs_error(reterr, up, action, display);
                         if (*name && !streq(name, ".") && !streq(name, "..")) {
+                                int r = check_shadow(p, up, name, action, display, reterr);
+                                if (r < 0)
+                                        return r;
                                 if (mkdirat(up, name, 0777) < 0) {
                                         if (errno != EEXIST)
-                                                return -errno;
+                                                return fs_error(reterr, -errno, action, display);
                                 } else if (uid >= 0 || gid >= 0)
                                         (void) fchownat(up, name, (uid_t) uid, (gid_t) gid,
                                                         AT_SYMLINK_NOFOLLOW);
                         }
-                        d = openat2_beneath(root_fd, prefix, O_PATH | O_DIRECTORY, 0);
+                        d = openat2_beneath(p->root_fd, prefix, O_PATH | O_DIRECTORY, 0);
                 }
                 if (d < 0)
-                        return d;
-                *p = saved;
+                        return fs_error(reterr, d, action, display);
+                *c = saved;
                 if (saved == '\0')
                         break;
         }
-        return openat2_beneath(root_fd, parent, O_PATH | O_DIRECTORY, 0);
+        fd = openat2_beneath(p->root_fd, parent, O_PATH | O_DIRECTORY, 0);
+        return fd >= 0 ? fd : fs_error(reterr, fd, action, display);
 }
 
 static int write_all(int fd, const void *data, size_t len)
@@ -450,13 +511,17 @@ static int write_at(const PcFsPath *p, const char *display, const void *data, si
         int r = split_rel(p->rel, &parent, &name);
         if (r < 0)
                 return fs_error(reterr, r, "write", display);
-        _cleanup_close_ int pfd = open_parent(p->root_fd, parent, mkdirs, uid, gid);
+        _cleanup_close_ int pfd =
+                open_parent(p, parent, mkdirs, uid, gid, "write", display, reterr);
         if (pfd < 0)
-                return fs_error(reterr, pfd, "write", display);
+                return pfd;
         /* a real directory fd (O_PATH cannot be used for creating) */
         _cleanup_close_ int dfd = openat2_beneath(pfd, "", O_RDONLY | O_DIRECTORY, 0);
         if (dfd < 0)
                 return fs_error(reterr, dfd, "write", display);
+        r = check_shadow(p, dfd, name, "write", display, reterr);
+        if (r < 0)
+                return r;
 
         for (int attempt = 0;; attempt++) {
                 struct stat st;
@@ -536,12 +601,15 @@ int pc_fs_unlink(const PcFsPath *p, const char *display, PcError *reterr)
         int r = split_rel(p->rel, &parent, &name);
         if (r < 0)
                 return fs_error(reterr, r, "delete", display);
-        _cleanup_close_ int pfd = open_parent(p->root_fd, parent, false, -1, -1);
+        _cleanup_close_ int pfd = open_parent(p, parent, false, -1, -1, "delete", display, reterr);
         if (pfd < 0)
-                return fs_error(reterr, pfd, "delete", display);
+                return pfd;
         _cleanup_close_ int dfd = openat2_beneath(pfd, "", O_RDONLY | O_DIRECTORY, 0);
         if (dfd < 0)
                 return fs_error(reterr, dfd, "delete", display);
+        r = check_shadow(p, dfd, name, "delete", display, reterr);
+        if (r < 0)
+                return r;
         if (unlinkat(dfd, name, 0) < 0)
                 return fs_error(reterr, -errno, "delete", display);
         (void) fsync(dfd);

@@ -11,6 +11,11 @@
  * link are refused for reads and writes: a hard link may alias a file outside the root and the
  * kernel cannot tell. Deletion (apply_patch) removes the name only, so it is allowed on links.
  *
+ * A mount nested inside another (a bind at /workspace/data) hides that part of the outer
+ * root in the sandbox. The outer root is never used to reach beneath it, not even through a
+ * symlink that the kernel resolves inside the outer root: the file reached is checked (by the
+ * fd's path), so a read-only nested mount cannot be written through a link beside it.
+ *
  * Errors: every function returns -errno and fills reterr with the text the model sees (the
  * tools turn it into an is_error result). The texts are in docs/tools.md ("File tools").
  */
@@ -31,6 +36,9 @@ typedef struct PcFsPath {
         int root_fd;            /* O_PATH|O_DIRECTORY of root->host (owned) */
         char *rel;              /* beneath the root, no leading '/', "" for the root (owned) */
         char *view;             /* the normalised path in the model's view (owned) */
+        const PcToolRoot *all;  /* every root of the call (borrowed): the mounts nested inside
+                                   root shadow parts of it */
+        size_t n_all;
 } PcFsPath;
 
 #define PC_FS_PATH_INIT                                                                            \

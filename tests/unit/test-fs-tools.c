@@ -614,6 +614,35 @@ static void test_escapes(void **state)
 }
 
 /* On the host the view is the workspace directory itself; '~' is $HOME. */
+/* A mount nested in another (/workspace/ro) hides that part of the outer root: a symlink in
+ * the outer root never leads beneath it, for reads, writes, new directories or deletions. */
+static void test_nested_mount_shadow(void **state)
+{
+        _cleanup_free_ char *under = host_path("ro"), *l1 = host_path("rl"), *l2 = host_path("fl");
+        assert_int_equal(mkdir(under, 0755), 0); /* the mount point in the outer root */
+        put("ro/f", "under\n");
+        assert_int_equal(symlink("ro", l1), 0);
+        assert_int_equal(symlink("ro/f", l2), 0);
+        const char *msg = "Path leads into the mount at /workspace/ro through a symlink; cannot ";
+        char want[512];
+        snprintf(want, sizeof(want), "%sread: rl/f. Use a path under /workspace/ro/", msg);
+        expect(pc_tool_read, "{\"path\":\"rl/f\"}", true, want);
+        snprintf(want, sizeof(want), "%swrite: fl. Use a path under /workspace/ro/", msg);
+        expect(pc_tool_write, "{\"path\":\"fl\",\"content\":\"x\"}", true, want);
+        snprintf(want, sizeof(want), "%swrite: rl/new/x. Use a path under /workspace/ro/", msg);
+        expect(pc_tool_write, "{\"path\":\"rl/new/x\",\"content\":\"x\"}", true, want);
+        snprintf(want, sizeof(want), "%sdelete: rl/f. Use a path under /workspace/ro/", msg);
+        expect(pc_tool_apply_patch,
+               "{\"input\":\"*** Begin Patch\\n*** Delete File: rl/f\\n*** End Patch\"}", true,
+               want);
+        _cleanup_free_ char *f = get("ro/f"), *nd = host_path("ro/new");
+        assert_string_equal(f, "under\n");
+        assert_int_equal(access(nd, F_OK), -1);
+        /* the outer root itself still works */
+        expect(pc_tool_write, "{\"path\":\"rolike/x\",\"content\":\"x\"}", false,
+               "Successfully wrote 1 bytes to rolike/x");
+}
+
 static void test_host_paths(void **state)
 {
         PcToolRoot host = {.view = rootdir, .host = rootdir, .writable = true};
@@ -782,6 +811,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_patch_parser, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_patch_many_files, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_escapes, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_nested_mount_shadow, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_host_paths, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_swap_race, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_atomic_write, setup, teardown),
