@@ -334,6 +334,21 @@ def test_workspace_access_ro(sb):
     assert (sb.ws / "f.txt").read_text() == "keep\n"
 
 
+def test_workspace_access_none_is_the_sandboxs_own(sb):
+    """workspaceAccess "none": /workspace is the scope's private workspace, read-write for the
+    sandbox's user and the file tools alike (docs/sandbox.md); the agent workspace is unseen."""
+    write_config(sb, access="none")
+    call = Caller(sb, "cli")
+    assert ok_text(call, "write", {"path": "n/new.txt", "content": "x\n"}) == \
+        "Successfully wrote 2 bytes to n/new.txt"
+    assert sh(call, "echo y >> n/new.txt && touch top && cat n/new.txt") == "x\ny\n"
+    private = list((sb.dir / "state" / "sandboxes").iterdir())
+    assert len(private) == 1, private
+    for p in (private[0], private[0] / "n" / "new.txt", private[0] / "top"):
+        assert p.stat().st_uid == UID, p
+    assert not (sb.ws / "n").exists()
+
+
 # ---- escapes ------------------------------------------------------------------------------------
 
 
