@@ -179,6 +179,12 @@ def test_read_offset_limit_and_truncation(call, sb):
     assert len(t.split("\n\n[")[0].encode()) <= 50 * 1024
     assert doc["result"]["details"]["truncation"]["truncatedBy"] == "bytes"
 
+    # a first line above 50 KB: the notice says how to read it with exec
+    (sb.ws / "one.txt").write_text("y" * 60000 + "\nshort\n")
+    assert ok_text(call, "read", {"path": "one.txt"}) == \
+        "[Line 1 is 58.6KB, exceeds 50.0KB limit. Use bash: sed -n '1p' one.txt | head -c 51200]"
+    assert ok_text(call, "read", {"path": "one.txt", "offset": 2}) == "short\n"
+
     # a file above the 16 MiB read cap is refused, not loaded
     with open(sb.ws / "huge.bin", "wb") as f:
         f.truncate(16 * 1024 * 1024 + 1)
@@ -536,8 +542,18 @@ def _quiet(fn, *args, **kw):
 
 def test_one_audit_line_per_call_no_secrets(sb):
     write_config(sb, gateway_extra='tools: { allow: ["exec", "apply_patch"] }')
-    g = Gateway(sb.dir, sb.config)
+    token = "e2e-gateway-token-" + SECRET[-8:] + "x" * 16
+    g = Gateway(sb.dir, sb.config, env={"PINCER_GATEWAY_TOKEN": token, "OPENAI_API_KEY": SECRET})
+    assert g.token == token
     try:
+        # the gateway's environment never reaches the sandbox
+        status, doc = g.invoke("exec", {"command": "env; cat /proc/self/environ"})
+        assert status == 200 and doc["result"]["details"]["exitCode"] == 0, doc
+        assert SECRET not in text(doc) and token not in text(doc)
+        # a wrong token is not echoed
+        status, body, _ = g.request("POST", "/tools/invoke", {"tool": "read", "args": {}},
+                                    token=SECRET)
+        assert status == 401 and SECRET.encode() not in body
         calls = [
             ("exec", {"command": "echo \"[$MY_TOKEN]\"", "env": {"MY_TOKEN": SECRET}}, None, 200),
             ("read", {"path": "probe", "limit": 1}, None, 200),
@@ -557,7 +573,7 @@ def test_one_audit_line_per_call_no_secrets(sb):
     finally:
         g.stop()
     raw = (sb.dir / "state" / "audit" / "audit.jsonl").read_text()
-    lines = [json.loads(line) for line in raw.splitlines()]
+    lines = [json.loads(line) for line in raw.splitlines()][1:]  # after the env check
     assert [l["tool"] for l in lines[:-1]] == [c[0] for c in calls[:-1]]
     assert lines[-1]["tool"] == "t" * 256 + "... (5000 bytes)"
     assert [l["status"] for l in lines] == [c[3] for c in calls]
@@ -566,4 +582,4 @@ def test_one_audit_line_per_call_no_secrets(sb):
     assert lines[0]["backend"] == sb.backend and lines[0]["sandbox"].startswith(sb.prefix)
     for text_ in (raw, g.errpath.read_text()):
         assert SECRET not in text_
-        assert g.token not in text_
+        assert token not in text_
