@@ -4,9 +4,12 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
+#include <sys/fsuid.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/buf.h"
@@ -22,6 +25,80 @@ void pc_fs_path_release(PcFsPath *p)
         free(p->rel);
         free(p->view);
         *p = (PcFsPath) PC_FS_PATH_INIT;
+}
+
+/* ---- the sandbox user's file-system identity, for the calling thread only ---- */
+
+typedef struct Creds {
+        bool switched;
+        int dumpable;
+        uid_t uid;   /* the sandbox user's */
+        uid_t fsuid; /* the thread's own */
+        gid_t fsgid;
+        int n_groups;
+        gid_t groups[256];
+} Creds;
+
+/* fsuid, fsgid and the groups are per-thread in the kernel; the raw setgroups system call
+ * (unlike glibc's wrapper) changes only this thread. Changing fsuid away from 0 drops the
+ * file capabilities (CAP_DAC_OVERRIDE, CAP_FOWNER, ...) from the effective set; changing it
+ * back restores them. */
+static void creds_restore(Creds *c)
+{
+        if (!c->switched)
+                return;
+        (void) setfsuid(c->fsuid);
+        (void) setfsgid(c->fsgid);
+        (void) syscall(SYS_setgroups, (size_t) c->n_groups, c->groups);
+        /* a change of fsuid made the process non-dumpable (suid_dumpable) */
+        if (c->dumpable >= 0)
+                (void) prctl(PR_SET_DUMPABLE, c->dumpable, 0, 0, 0);
+        c->switched = false;
+}
+
+/* Root's rights for a moment (keeping an existing file's owner), and back. */
+static void creds_pause(const Creds *c)
+{
+        if (c->switched)
+                (void) setfsuid(c->fsuid);
+}
+
+static void creds_resume(const Creds *c)
+{
+        if (c->switched)
+                (void) setfsuid(c->uid);
+}
+
+static int creds_become(int64_t uid, int64_t gid, Creds *c, PcError *reterr)
+{
+        c->switched = false;
+        if (uid < 0 || geteuid() != 0 || uid == 0)
+                return 0;
+        gid_t g = gid >= 0 ? (gid_t) gid : (gid_t) uid;
+        c->n_groups = getgroups((int) ELEMENTSOF(c->groups), c->groups);
+        if (c->n_groups < 0)
+                return pc_error_set(reterr, -errno, "Cannot take the sandbox user's identity: %m");
+        c->fsuid = (uid_t) setfsuid((uid_t) -1);
+        c->fsgid = (gid_t) setfsgid((gid_t) -1);
+        c->uid = (uid_t) uid;
+        c->dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+        c->switched = true;
+        if (syscall(SYS_setgroups, (size_t) 1, &g) < 0) {
+                int r = -errno;
+                creds_restore(c);
+                errno = -r;
+                return pc_error_set(reterr, r, "Cannot take the sandbox user's identity: %m");
+        }
+        (void) setfsgid(g);
+        (void) setfsuid((uid_t) uid);
+        /* setfsuid() reports no error: read the values back */
+        if ((uid_t) setfsuid((uid_t) -1) != (uid_t) uid || (gid_t) setfsgid((gid_t) -1) != g) {
+                creds_restore(c);
+                return pc_error_set(reterr, -EPERM,
+                                    "Cannot take the sandbox user's identity (%jd:%jd)",
+                                    (intmax_t) uid, (intmax_t) g);
+        }
+        return 0;
 }
 
 static int openat2_beneath(int dirfd, const char *rel, int flags, mode_t mode)
@@ -185,6 +262,8 @@ int pc_fs_resolve(const PcToolCall *call, const char *input, bool write, const c
         ret->root = best;
         ret->all = call->roots;
         ret->n_all = call->n_roots;
+        ret->uid = call->uid;
+        ret->gid = call->gid;
         ret->root_fd = fd;
         ret->rel = xstrdup(rel);
         ret->view = TAKE_PTR(norm);
@@ -284,8 +363,8 @@ static int check_regular(const struct stat *st, const char *action, const char *
         return 0;
 }
 
-int pc_fs_read(const PcFsPath *p, const char *action, const char *display, size_t max,
-               char **ret_data, size_t *ret_len, PcError *reterr)
+static int read_as(const PcFsPath *p, const char *action, const char *display, size_t max,
+                   char **ret_data, size_t *ret_len, PcError *reterr)
 {
         _cleanup_close_ int fd =
                 openat2_beneath(p->root_fd, p->rel, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
@@ -332,6 +411,18 @@ int pc_fs_read(const PcFsPath *p, const char *action, const char *display, size_
         *ret_data = TAKE_PTR(buf);
         *ret_len = n;
         return 0;
+}
+
+int pc_fs_read(const PcFsPath *p, const char *action, const char *display, size_t max,
+               char **ret_data, size_t *ret_len, PcError *reterr)
+{
+        Creds c;
+        int r = creds_become(p->uid, p->gid, &c, reterr);
+        if (r < 0)
+                return r;
+        r = read_as(p, action, display, max, ret_data, ret_len, reterr);
+        creds_restore(&c);
+        return r;
 }
 
 /* Splits rel into the parent part and the last component. */
@@ -491,16 +582,24 @@ static int resolve_link(const PcFsPath *p, char **ret_rel)
 }
 
 static int write_at(const PcFsPath *p, const char *display, const void *data, size_t len,
-                    bool mkdirs, int64_t uid, int64_t gid, int depth, PcError *reterr);
+                    bool mkdirs, int64_t uid, int64_t gid, int depth, const Creds *c,
+                    PcError *reterr);
 
 int pc_fs_write(const PcFsPath *p, const char *display, const void *data, size_t len, bool mkdirs,
                 int64_t uid, int64_t gid, PcError *reterr)
 {
-        return write_at(p, display, data, len, mkdirs, uid, gid, 0, reterr);
+        Creds c;
+        int r = creds_become(uid, gid, &c, reterr);
+        if (r < 0)
+                return r;
+        r = write_at(p, display, data, len, mkdirs, uid, gid, 0, &c, reterr);
+        creds_restore(&c);
+        return r;
 }
 
 static int write_at(const PcFsPath *p, const char *display, const void *data, size_t len,
-                    bool mkdirs, int64_t uid, int64_t gid, int depth, PcError *reterr)
+                    bool mkdirs, int64_t uid, int64_t gid, int depth, const Creds *c,
+                    PcError *reterr)
 {
         if (len > PC_FS_WRITE_MAX)
                 return pc_error_set(reterr, -EFBIG,
@@ -537,7 +636,8 @@ static int write_at(const PcFsPath *p, const char *display, const void *data, si
                         if (r >= 0) {
                                 PcFsPath q = *p;
                                 q.rel = rel;
-                                return write_at(&q, display, data, len, false, uid, gid, 1, reterr);
+                                return write_at(&q, display, data, len, false, uid, gid, 1, c,
+                                                reterr);
                         }
                 }
                 if (exists && S_ISLNK(st.st_mode))
@@ -559,26 +659,38 @@ static int write_at(const PcFsPath *p, const char *display, const void *data, si
                         return fs_error(reterr, fd, "write", display);
 
                 r = write_all(fd, data, len);
-                /* the owner: the old one, or the call's for a new file; only root can give a
-                 * file away, so a gateway that is not root keeps it (best effort) */
-                if (r >= 0 && exists && geteuid() == 0)
-                        r = RET_NERRNO(fchown(fd, st.st_uid, st.st_gid));
-                else if (r >= 0 && !exists && (uid >= 0 || gid >= 0)) {
-                        r = RET_NERRNO(fchown(fd, (uid_t) uid, (gid_t) gid));
-                        if (r == -EPERM && geteuid() != 0)
-                                r = 0;
-                }
                 /* the old mode, less set-user-ID and set-group-ID (with group execute): new
                  * content must not inherit them, as the kernel drops them on a write */
                 mode_t keep = st.st_mode & 07777 & ~(mode_t) S_ISUID;
                 if (keep & S_IXGRP)
                         keep &= ~(mode_t) S_ISGID;
-                if (r >= 0 && exists)
-                        r = RET_NERRNO(fchmod(fd, keep));
+                if (r >= 0 && exists) {
+                        /* the old owner (only root can give a file away: a gateway that is
+                         * not root keeps it) and mode, with root's rights for this step */
+                        creds_pause(c);
+                        if (geteuid() == 0)
+                                r = RET_NERRNO(fchown(fd, st.st_uid, st.st_gid));
+                        if (r >= 0)
+                                r = RET_NERRNO(fchmod(fd, keep));
+                        creds_resume(c);
+                } else if (r >= 0 && (uid >= 0 || gid >= 0)) {
+                        /* a new file: the call's owner (already so when made as that user) */
+                        r = RET_NERRNO(fchown(fd, (uid_t) uid, (gid_t) gid));
+                        if (r == -EPERM && geteuid() != 0)
+                                r = 0;
+                }
                 if (r >= 0)
                         r = RET_NERRNO(fsync(fd));
-                if (r >= 0 && anon)
+                if (r >= 0 && anon) {
+                        /* a temp file given to another owner above cannot be linked by the
+                         * user (protected_hardlinks): root's step too, into a directory the
+                         * kernel already let the user create in */
+                        if (exists)
+                                creds_pause(c);
                         r = link_temp(fd, dfd, tmp, sizeof(tmp));
+                        if (exists)
+                                creds_resume(c);
+                }
                 if (r >= 0)
                         r = RET_NERRNO((int) syscall(SYS_renameat2, dfd, tmp, dfd, name,
                                                      exists ? 0 : RENAME_NOREPLACE));
@@ -594,7 +706,7 @@ static int write_at(const PcFsPath *p, const char *display, const void *data, si
         }
 }
 
-int pc_fs_unlink(const PcFsPath *p, const char *display, PcError *reterr)
+static int unlink_as(const PcFsPath *p, const char *display, PcError *reterr)
 {
         _cleanup_free_ char *parent = NULL;
         const char *name = NULL;
@@ -614,6 +726,17 @@ int pc_fs_unlink(const PcFsPath *p, const char *display, PcError *reterr)
                 return fs_error(reterr, -errno, "delete", display);
         (void) fsync(dfd);
         return 0;
+}
+
+int pc_fs_unlink(const PcFsPath *p, const char *display, PcError *reterr)
+{
+        Creds c;
+        int r = creds_become(p->uid, p->gid, &c, reterr);
+        if (r < 0)
+                return r;
+        r = unlink_as(p, display, reterr);
+        creds_restore(&c);
+        return r;
 }
 
 size_t pc_fs_utf16_length(const char *s, size_t len)

@@ -16,6 +16,13 @@
  * symlink that the kernel resolves inside the outer root: the file reached is checked (by the
  * fd's path), so a read-only nested mount cannot be written through a link beside it.
  *
+ * Beneath the root, every access is made with the sandbox user's file-system identity (when
+ * the call has one and the gateway is root): the thread's fsuid, fsgid and groups are set to
+ * the user's for the operation (per-thread system calls), so the kernel applies the same
+ * permission checks as for the sandbox's own processes. A file the sandbox user cannot read
+ * or a directory it cannot write is refused ("Permission denied"), not reached with the
+ * gateway's root rights. Only keeping an existing file's owner is done as root.
+ *
  * Errors: every function returns -errno and fills reterr with the text the model sees (the
  * tools turn it into an is_error result). The texts are in docs/tools.md ("File tools").
  */
@@ -39,6 +46,7 @@ typedef struct PcFsPath {
         const PcToolRoot *all;  /* every root of the call (borrowed): the mounts nested inside
                                    root shadow parts of it */
         size_t n_all;
+        int64_t uid, gid; /* the sandbox user the accesses are made as (-1: the caller) */
 } PcFsPath;
 
 #define PC_FS_PATH_INIT                                                                            \

@@ -133,6 +133,13 @@ def sh(call, command):
     return doc["result"]["details"]["aggregated"]
 
 
+def sh_fail(call, command):
+    """Runs command in the sandbox, asserts it fails, returns the output."""
+    status, doc = call("exec", {"command": command})
+    assert status == 200 and doc["result"]["details"]["exitCode"] != 0, doc
+    return doc["result"]["details"]["aggregated"]
+
+
 def assert_canary(e):
     assert e.canary.read_text() == "CANARY\n"
     assert sorted(p.name for p in e.outside.iterdir()) == ["canary.txt"]
@@ -265,8 +272,10 @@ def test_named_user_owns_new_files(sb, user):
 
 def test_apply_patch(call, sb):
     (sb.ws / "src").mkdir()
+    os.chown(sb.ws / "src", UID, GID)
     (sb.ws / "src" / "m.py").write_text("a = 1\nb = 2\nc = 3\n\ndef f():\n    return a\n")
     os.chmod(sb.ws / "src" / "m.py", 0o640)
+    os.chown(sb.ws / "src" / "m.py", UID, GID)
     (sb.ws / "old.txt").write_text("bye\n")
     (sb.ws / "mv.txt").write_text("x\ny\n")
     patch = """*** Begin Patch
@@ -400,6 +409,22 @@ def test_escapes_fail(call, sb):
     if r == "linked\n":
         assert "hard links" in ok_text(call, "read", {"path": "hl"})
     assert_canary(sb)
+
+    # the tools have the sandbox user's rights, not the gateway's: a root-only file and a
+    # root-owned directory are as closed to them as to the sandbox's processes
+    (sb.ws / "rootonly.txt").write_text("ROOT ONLY\n")
+    os.chmod(sb.ws / "rootonly.txt", 0o600)
+    (sb.ws / "rootdir").mkdir()
+    assert "Permission denied" in sh_fail(call, "cat rootonly.txt")
+    assert ok_text(call, "read", {"path": "rootonly.txt"}) == \
+        "Permission denied; cannot read: rootonly.txt"
+    assert ok_text(call, "edit", {"path": "rootonly.txt", "oldText": "ROOT", "newText": "x"}) == \
+        "Permission denied; cannot edit: rootonly.txt"
+    assert "Permission denied" in sh_fail(call, "touch rootdir/x")
+    assert ok_text(call, "write", {"path": "rootdir/x", "content": "x"}) == \
+        "Permission denied; cannot write: rootdir/x"
+    assert (sb.ws / "rootonly.txt").read_text() == "ROOT ONLY\n"
+    assert list((sb.ws / "rootdir").iterdir()) == []
 
     # apply_patch: every target that leaves the workspace is refused and nothing is written
     for patch in [

@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -264,21 +265,55 @@ static void test_write_owner(void **state)
                 print_message("skipped the owner check: needs root to chown\n");
                 return;
         }
+        /* the workspace belongs to the sandbox user, as it does in a sandbox */
+        assert_int_equal(chown(rootdir, 12345, 23456), 0);
         call.uid = 12345;
         call.gid = 23456;
         expect(pc_tool_write, "{\"path\":\"o/owned.txt\",\"content\":\"x\"}", false,
                "Successfully wrote 1 bytes to o/owned.txt");
         call.uid = call.gid = -1;
-        _cleanup_free_ char *p = host_path("o/owned.txt");
+        _cleanup_free_ char *p = host_path("o/owned.txt"), *o = host_path("o");
         struct stat st;
         assert_int_equal(stat(p, &st), 0);
         assert_int_equal(st.st_uid, 12345);
         assert_int_equal(st.st_gid, 23456);
+        assert_int_equal(stat(o, &st), 0);
+        assert_int_equal(st.st_uid, 12345);
         /* an existing file keeps its owner */
         expect(pc_tool_write, "{\"path\":\"o/owned.txt\",\"content\":\"yy\"}", false,
                "Successfully wrote 2 bytes to o/owned.txt");
         assert_int_equal(stat(p, &st), 0);
         assert_int_equal(st.st_uid, 12345);
+
+        /* the accesses are the sandbox user's: what it cannot read or write, the tools
+         * cannot either (the gateway's root rights are not lent to the model) */
+        put("rootonly.txt", "secret\n");
+        _cleanup_free_ char *ro = host_path("rootonly.txt"), *rd = host_path("rootdir");
+        assert_int_equal(chmod(ro, 0600), 0);
+        assert_int_equal(mkdir(rd, 0755), 0);
+        put("mine.txt", "mine\n"); /* root's, 0644, in the user's directory */
+        call.uid = 12345;
+        call.gid = 23456;
+        expect(pc_tool_read, "{\"path\":\"rootonly.txt\"}", true,
+               "Permission denied; cannot read: rootonly.txt");
+        expect(pc_tool_write, "{\"path\":\"rootdir/x\",\"content\":\"x\"}", true,
+               "Permission denied; cannot write: rootdir/x");
+        expect(pc_tool_write, "{\"path\":\"rootdir/sub/x\",\"content\":\"x\"}", true,
+               "Permission denied; cannot write: rootdir/sub/x");
+        expect(pc_tool_read, "{\"path\":\"mine.txt\"}", false, "mine\n");
+        /* replacing a file in a directory the user may write is the user's right; the file
+         * keeps its owner (root's step) */
+        expect(pc_tool_write, "{\"path\":\"mine.txt\",\"content\":\"new\"}", false,
+               "Successfully wrote 3 bytes to mine.txt");
+        call.uid = call.gid = -1;
+        _cleanup_free_ char *m = host_path("mine.txt");
+        assert_int_equal(stat(m, &st), 0);
+        assert_int_equal(st.st_uid, 0);
+        /* the thread's identity is root's again */
+        assert_int_equal(setfsuid((uid_t) -1), 0);
+        assert_int_equal(setfsgid((gid_t) -1), 0);
+        _cleanup_free_ char *back = get("rootonly.txt");
+        assert_string_equal(back, "secret\n");
 }
 
 /* --- edit ------------------------------------------------------------------------------ */
