@@ -137,8 +137,7 @@ static void run_tool(const PcConfig *cfg, PcSandboxManager *manager, const PcInv
                 call.lease = lease;
                 call.n_roots = sandbox_roots(spec, roots, ELEMENTSOF(roots));
                 call.cwd = spec->workdir;
-                if (!streq(def->name, "exec"))
-                        pc_tool_sandbox_ids(lease, &call.uid, &call.gid);
+                pc_tool_sandbox_ids(lease, !streq(def->name, "exec"), &call.uid, &call.gid);
         } else {
                 const char *host = json_string_value(json_object_get(
                         json_object_get(json_object_get(eff, "tools"), "exec"), "host"));

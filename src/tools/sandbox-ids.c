@@ -6,11 +6,16 @@
  * the sandbox is asked once (`id -u`, `id -g` as that user) and the answer is kept for the
  * process's life per sandbox, image and user. Without an answer (no `id` in the image) the
  * ids stay -1: files are then created by the gateway's user, as they would be on the host.
+ * The private workspace of such a sandbox is given to the user here (spec.c does it for a
+ * numeric user), for every tool, exec included, as long as it is still root's.
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/log.h"
 #include "tool.h"
 
 #define CACHE_SIZE 16
@@ -90,7 +95,18 @@ static bool ask_sandbox(PcSandboxLease *lease, int64_t *uid, int64_t *gid)
         return true;
 }
 
-void pc_tool_sandbox_ids(PcSandboxLease *lease, int64_t *ret_uid, int64_t *ret_gid)
+/* The private workspace (access none or ro) was made by Pincer as root; with a user given by
+ * name (spec.c gives it to a numeric user) it is given to that user once the ids are known,
+ * or the sandbox could not write its own /workspace. */
+static bool private_workspace_is_roots(const PcSandboxSpec *spec)
+{
+        struct stat st;
+        return spec->workspace_access != PC_WORKSPACE_ACCESS_RW && spec->workspace_dir &&
+               geteuid() == 0 && stat(spec->workspace_dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+               st.st_uid == 0;
+}
+
+void pc_tool_sandbox_ids(PcSandboxLease *lease, bool need, int64_t *ret_uid, int64_t *ret_gid)
 {
         const PcSandboxSpec *spec = pc_sandbox_lease_spec(lease);
         *ret_uid = *ret_gid = -1;
@@ -98,27 +114,34 @@ void pc_tool_sandbox_ids(PcSandboxLease *lease, int64_t *ret_uid, int64_t *ret_g
                 return;
         if (parse_numeric(spec->user, ret_uid, ret_gid))
                 return;
+        bool give = private_workspace_is_roots(spec);
+        if (!need && !give)
+                return;
 
         _cleanup_free_ char *key =
                 xasprintf("%s\n%s\n%s", spec->name, spec->image ? spec->image : "", spec->user);
+        int64_t uid = -1, gid = -1;
         pthread_mutex_lock(&cache_lock);
         for (size_t i = 0; i < CACHE_SIZE; i++)
                 if (cache[i].key && streq(cache[i].key, key)) {
-                        *ret_uid = cache[i].uid;
-                        *ret_gid = cache[i].gid;
-                        pthread_mutex_unlock(&cache_lock);
-                        return;
+                        uid = cache[i].uid;
+                        gid = cache[i].gid;
                 }
         pthread_mutex_unlock(&cache_lock);
 
-        int64_t uid, gid;
-        if (!ask_sandbox(lease, &uid, &gid))
-                return; /* not cached: the next call asks again */
+        if (uid < 0) {
+                if (!ask_sandbox(lease, &uid, &gid))
+                        return; /* not cached: the next call asks again */
+                pthread_mutex_lock(&cache_lock);
+                IdsEntry *e = &cache[cache_next++ % CACHE_SIZE];
+                free(e->key);
+                *e = (IdsEntry){.key = TAKE_PTR(key), .uid = uid, .gid = gid};
+                pthread_mutex_unlock(&cache_lock);
+        }
+        if (give && uid > 0 && chown(spec->workspace_dir, (uid_t) uid, (gid_t) gid) < 0)
+                (void) log_warning_errno(-errno,
+                                         "sandbox: cannot give the workspace '%s' to %s: %m",
+                                         spec->workspace_dir, spec->user);
         *ret_uid = uid;
         *ret_gid = gid;
-        pthread_mutex_lock(&cache_lock);
-        IdsEntry *e = &cache[cache_next++ % CACHE_SIZE];
-        free(e->key);
-        *e = (IdsEntry){.key = TAKE_PTR(key), .uid = uid, .gid = gid};
-        pthread_mutex_unlock(&cache_lock);
 }

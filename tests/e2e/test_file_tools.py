@@ -349,17 +349,20 @@ def test_workspace_access_ro(sb):
     assert (sb.ws / "f.txt").read_text() == "keep\n"
 
 
-def test_workspace_access_none_is_the_sandboxs_own(sb):
+@pytest.mark.parametrize("user", [f"{UID}:{GID}", "sandbox"])
+def test_workspace_access_none_is_the_sandboxs_own(sb, user):
     """workspaceAccess "none": /workspace is the scope's private workspace, read-write for the
-    sandbox's user and the file tools alike (docs/sandbox.md); the agent workspace is unseen."""
-    write_config(sb, access="none")
+    sandbox's user and the file tools alike (docs/sandbox.md); the agent workspace is unseen.
+    The user may be a name of the image: exec alone (before any file tool) can write too."""
+    write_config(sb, access="none", user=user)
     call = Caller(sb, "cli")
+    assert sh(call, "touch first && echo ok") == "ok\n"
     assert ok_text(call, "write", {"path": "n/new.txt", "content": "x\n"}) == \
         "Successfully wrote 2 bytes to n/new.txt"
     assert sh(call, "echo y >> n/new.txt && touch top && cat n/new.txt") == "x\ny\n"
     private = list((sb.dir / "state" / "sandboxes").iterdir())
     assert len(private) == 1, private
-    for p in (private[0], private[0] / "n" / "new.txt", private[0] / "top"):
+    for p in (private[0], private[0] / "first", private[0] / "n" / "new.txt", private[0] / "top"):
         assert p.stat().st_uid == UID, p
     assert not (sb.ws / "n").exists()
 
