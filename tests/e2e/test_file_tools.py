@@ -13,11 +13,13 @@ import random
 import re
 import signal
 import stat
+import subprocess
 import threading
 import time
 
 import pytest
 
+from conftest import PINCER
 from test_gateway import Gateway
 from test_sandbox_docker import Env as DockerEnv, engine_problem
 from test_sandbox_native import Env as NativeEnv, IMAGE, image_store  # noqa: F401 (fixture)
@@ -556,6 +558,44 @@ def test_killed_write_leaves_old_or_new(sb):
             assert p.name in ("big.txt", "probe", "data") or \
                 re.fullmatch(r"\.pincer-tmp-\d+-[0-9a-f]+-\d+", p.name), p.name
     print("killed writes:", outcomes)
+
+
+def test_killed_cli_write_leaves_old_or_new(sb):
+    """The same for `pincer tools invoke` (content in argv: at most 128 KiB), killed at a
+    random point of its run."""
+    size = 120 * 1024
+    target = sb.ws / "cli.txt"
+    target.write_text("A" * size)
+    os.chown(target, UID, GID)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PINCER_")}
+    env["PINCER_STATE_DIR"] = str(sb.dir / "state")
+
+    def start(content):
+        return subprocess.Popen(
+            [PINCER, "tools", "invoke", "--config", str(sb.config), "write",
+             json.dumps({"path": "cli.txt", "content": content})],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+
+    assert start("A" * size).wait(timeout=60) == 0  # the sandbox exists
+    t0 = time.time()
+    assert start("A" * size).wait(timeout=60) == 0
+    took = time.time() - t0
+    outcomes = {"old": 0, "new": 0}
+    for i in range(10):
+        old = target.read_text()
+        new = chr(ord("B") + i) * size
+        proc = start(new)
+        time.sleep(random.uniform(0.3, 1.0) * took)
+        proc.kill()
+        proc.wait(timeout=30)
+        data = target.read_text()
+        assert data in (old, new), f"torn file: {len(data)} bytes"
+        outcomes["new" if data == new else "old"] += 1
+        for p in sb.ws.iterdir():
+            assert p.name in ("cli.txt", "probe", "data") or \
+                re.fullmatch(r"\.pincer-tmp-\d+-[0-9a-f]+-\d+", p.name), p.name
+        assert (target.stat().st_uid, target.stat().st_gid) == (UID, GID)
+    print("killed CLI writes:", outcomes)
 
 
 def _quiet(fn, *args, **kw):
