@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "audit.h"
@@ -165,6 +166,13 @@ static void run_tool(const PcConfig *cfg, PcSandboxManager *manager, const PcInv
                         .view = agent->workspace, .host = agent->workspace, .writable = true};
                 call.n_roots = 1;
                 call.cwd = agent->workspace;
+                /* the workspace's owner is the identity the file tools act with (a root
+                 * gateway does not lend its rights, fsroot.h) */
+                struct stat st;
+                if (stat(agent->workspace, &st) == 0) {
+                        call.uid = st.st_uid;
+                        call.gid = st.st_gid;
+                }
         }
 
         int64_t t0 = now_us();

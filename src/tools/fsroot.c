@@ -248,8 +248,9 @@ int pc_fs_resolve(const PcToolCall *call, const char *input, bool write, const c
                                                                             : "/workspace");
                 return pc_error_set_kind(reterr, PC_ERROR_PERMISSION_DENIED, -EXDEV,
                                          "Path escapes sandbox root (%s): %s. Use a path under "
-                                         "/workspace/ instead.",
-                                         shown, input);
+                                         "%s%s instead.",
+                                         shown, input, shown,
+                                         shown[0] && shown[strlen(shown) - 1] == '/' ? "" : "/");
         }
         if (write && !best->writable)
                 return pc_error_set_kind(reterr, PC_ERROR_PERMISSION_DENIED, -EROFS,

@@ -651,3 +651,31 @@ def test_one_audit_line_per_call_no_secrets(sb):
     for text_ in (raw, g.errpath.read_text()):
         assert SECRET not in text_
         assert token not in text_
+
+
+def test_unsandboxed_session_acts_as_the_workspace_owner(run, tmp_path):
+    """Without a sandbox the file tools work in the agent workspace, as its owner: new files
+    are the owner's, and what the owner cannot read they cannot either; exec is refused."""
+    ws = tmp_path / "hostws"
+    ws.mkdir()
+    os.chown(ws, UID, GID)
+    (ws / "rootonly.txt").write_text("ROOT\n")
+    os.chmod(ws / "rootonly.txt", 0o600)
+    cfg = tmp_path / "host.json5"
+    cfg.write_text(f'{{ agents: {{ list: [ {{ id: "main", workspace: "{ws}" }} ] }} }}')
+
+    def invoke(tool, args):
+        r = run("tools", "invoke", "--config", str(cfg), "--json", tool, json.dumps(args))
+        return r.json()
+
+    assert text(invoke("write", {"path": "h/x.txt", "content": "x"})) == \
+        "Successfully wrote 1 bytes to h/x.txt"
+    for p in (ws / "h", ws / "h" / "x.txt"):
+        assert (p.stat().st_uid, p.stat().st_gid) == (UID, GID), p
+    assert text(invoke("read", {"path": f"{ws}/h/x.txt"})) == "x"
+    assert text(invoke("read", {"path": "rootonly.txt"})) == \
+        "Permission denied; cannot read: rootonly.txt"
+    t = text(invoke("read", {"path": "/etc/passwd"}))
+    assert t == f"Path escapes sandbox root ({ws}): /etc/passwd. Use a path under {ws}/ instead."
+    doc = invoke("exec", {"command": "id"})
+    assert doc["error"]["type"] == "tool_call_blocked", doc

@@ -692,8 +692,7 @@ static void test_host_paths(void **state)
         expect(pc_tool_read, json, false, "home\n");
         free(json);
         expect(pc_tool_read, "{\"path\":\"~/outside/x\"}", true,
-               "Path escapes sandbox root (~/ws): ~/outside/x. Use a path under /workspace/ "
-               "instead.");
+               "Path escapes sandbox root (~/ws): ~/outside/x. Use a path under ~/ws/ instead.");
         /* a cwd below the root */
         _cleanup_free_ char *sub = host_path("sub");
         assert_int_equal(mkdir(sub, 0755), 0);
