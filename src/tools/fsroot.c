@@ -740,6 +740,67 @@ int pc_fs_unlink(const PcFsPath *p, const char *display, PcError *reterr)
         return r;
 }
 
+static int check_as(const PcFsPath *p, PcFsCheck what, const char *action, const char *display,
+                    PcError *reterr)
+{
+        _cleanup_free_ char *parent = NULL;
+        const char *name = NULL;
+        int r = split_rel(p->rel, &parent, &name);
+        if (r < 0)
+                return fs_error(reterr, r, action, display);
+        if (what == PC_FS_CHECK_FILE) {
+                _cleanup_close_ int fd = openat2_beneath(p->root_fd, p->rel, O_PATH, 0);
+                if (fd < 0)
+                        return fs_error(reterr, fd, action, display);
+                return check_shadow(p, fd, NULL, action, display, reterr);
+        }
+        /* the longest existing part of the parent (the rest would be created) */
+        _cleanup_close_ int dfd = -EBADF;
+        for (;;) {
+                dfd = openat2_beneath(p->root_fd, parent, O_PATH | O_DIRECTORY, 0);
+                if (dfd != -ENOENT || !*parent)
+                        break;
+                char *slash = strrchr(parent, '/');
+                if (slash)
+                        *slash = '\0';
+                else
+                        parent[0] = '\0';
+                name = NULL; /* the name is beneath a directory that does not exist yet */
+        }
+        if (dfd < 0)
+                return fs_error(reterr, dfd, action, display);
+        if (!name)
+                return check_shadow(p, dfd, NULL, action, display, reterr);
+        r = check_shadow(p, dfd, name, action, display, reterr);
+        if (r < 0)
+                return r;
+        struct stat st;
+        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOENT && what == PC_FS_CHECK_TARGET
+                               ? 0
+                               : fs_error(reterr, -errno, action, display);
+        if (S_ISLNK(st.st_mode) && what == PC_FS_CHECK_TARGET) {
+                /* a write follows an in-root link once: where it leads must be inside */
+                _cleanup_free_ char *rel = NULL;
+                r = resolve_link(p, &rel);
+                if (r == -EXDEV || r == -ELOOP)
+                        return fs_error(reterr, r, action, display);
+        }
+        return 0;
+}
+
+int pc_fs_check(const PcFsPath *p, PcFsCheck what, const char *action, const char *display,
+                PcError *reterr)
+{
+        Creds c;
+        int r = creds_become(p->uid, p->gid, &c, reterr);
+        if (r < 0)
+                return r;
+        r = check_as(p, what, action, display, reterr);
+        creds_restore(&c);
+        return r;
+}
+
 size_t pc_fs_utf16_length(const char *s, size_t len)
 {
         size_t n = 0;

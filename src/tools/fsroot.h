@@ -81,6 +81,21 @@ int pc_fs_read(const PcFsPath *p, const char *action, const char *display, size_
 int pc_fs_write(const PcFsPath *p, const char *display, const void *data, size_t len, bool mkdirs,
                 int64_t uid, int64_t gid, PcError *reterr);
 
+/* What pc_fs_check() looks at: a file that must exist and be reachable (an update's source),
+ * a name that must exist (a deletion: it may be a link), or a place a write may create
+ * (its existing parent directories, and where a link at the name leads). */
+typedef enum PcFsCheck {
+        PC_FS_CHECK_FILE,
+        PC_FS_CHECK_NAME,
+        PC_FS_CHECK_TARGET,
+} PcFsCheck;
+
+/* Checks, without changing anything, that the operation would not be refused for leaving the
+ * root (symlinks, nested mounts) or a missing file: lets apply_patch refuse a whole patch
+ * before its first write. The operations themselves still check everything again. */
+int pc_fs_check(const PcFsPath *p, PcFsCheck what, const char *action, const char *display,
+                PcError *reterr);
+
 /* Removes a file (not a directory). */
 int pc_fs_unlink(const PcFsPath *p, const char *display, PcError *reterr);
 

@@ -330,6 +330,18 @@ def test_apply_patch(call, sb):
                                                "*** Add File: /data/n.txt\n+x\n*** End Patch"})
     assert t == "Sandbox path is read-only; cannot apply patch: /data/n.txt"
     assert not (sb.ws / "ok.txt").exists()
+    # so does a file to update that does not exist (checked before the first write)
+    t = ok_text(call, "apply_patch", {"input": "*** Begin Patch\n*** Add File: ok.txt\n+x\n"
+                                               "*** Update File: missing.txt\n@@\n-a\n+b\n"
+                                               "*** End Patch"})
+    assert t == "File not found: missing.txt"
+    assert not (sb.ws / "ok.txt").exists()
+    # a file added earlier in the same patch may be updated by a later hunk
+    t = ok_text(call, "apply_patch", {"input": "*** Begin Patch\n*** Add File: two.txt\n+a\n"
+                                               "*** Update File: two.txt\n@@\n-a\n+b\n"
+                                               "*** End Patch"})
+    assert t == "Success. Updated the following files:\nA two.txt\nM two.txt", t
+    assert (sb.ws / "two.txt").read_text() == "b\n"
 
 
 def test_workspace_access_ro(sb):
@@ -441,10 +453,15 @@ def test_escapes_fail(call, sb):
         "*** Delete File: ../outside/canary.txt",
         "*** Add File: inside.txt\n+x\n*** Update File: inside.txt\n*** Move to: ../outside/m.txt\n@@\n-x\n+y",
         "*** Add File: inside2.txt\n+x\n*** Update File: inside2.txt\n*** Move to: dir-link/m.txt\n@@\n-x\n+y",
+        "*** Add File: first.txt\n+x\n*** Add File: etc-link/p.txt\n+PWNED",
+        "*** Add File: first.txt\n+x\n*** Update File: passwd-link\n@@\n-root\n+PWNED",
+        "*** Add File: first.txt\n+x\n*** Delete File: dir-link/canary.txt",
     ]:
         t = ok_text(call, "apply_patch", {"input": f"*** Begin Patch\n{patch}\n*** End Patch"})
         assert "escapes" in t, (patch, t)
-    assert not (sb.ws / "inside.txt").exists()
+    # checked before the first write: nothing of an escaping patch is applied
+    for name in ("inside.txt", "inside2.txt", "first.txt"):
+        assert not (sb.ws / name).exists(), name
     assert_canary(sb)
 
     # exec's workdir never leaves the workspace: the warning and /workspace instead
