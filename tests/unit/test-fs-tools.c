@@ -578,6 +578,19 @@ static void test_escapes(void **state)
         expect(pc_tool_write, "{\"path\":\"etc/evil\",\"content\":\"x\"}", true, want);
         snprintf(want, sizeof(want), "%swrite: up/new/evil", sym);
         expect(pc_tool_write, "{\"path\":\"up/new/evil\",\"content\":\"x\"}", true, want);
+        /* apply_patch finds these before its first write: the earlier hunk is not applied */
+        snprintf(want, sizeof(want), "%swrite: up/new/evil", sym);
+        expect(pc_tool_apply_patch,
+               "{\"input\":\"*** Begin Patch\\n*** Add File: first.txt\\n+x\\n"
+               "*** Add File: up/new/evil\\n+x\\n*** End Patch\"}",
+               true, want);
+        snprintf(want, sizeof(want), "%sapply patch: pw", sym);
+        expect(pc_tool_apply_patch,
+               "{\"input\":\"*** Begin Patch\\n*** Add File: first.txt\\n+x\\n"
+               "*** Update File: pw\\n@@\\n-root\\n+x\\n*** End Patch\"}",
+               true, want);
+        _cleanup_free_ char *first = host_path("first.txt");
+        assert_int_equal(access(first, F_OK), -1);
         snprintf(want, sizeof(want), "%sedit: etc/passwd", sym);
         expect(pc_tool_edit, "{\"path\":\"etc/passwd\",\"oldText\":\"root\",\"newText\":\"x\"}",
                true, want);
