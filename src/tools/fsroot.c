@@ -13,6 +13,7 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/log.h"
 #include "base/utf8.h"
 #include "fsroot.h"
 
@@ -69,6 +70,20 @@ static void creds_resume(const Creds *c)
                 (void) setfsuid(c->uid);
 }
 
+/* Without CAP_SETUID/CAP_SETGID (a root gateway with a reduced capability set) the switch
+ * fails: the tools then act with the gateway's rights, as before, and say so once. */
+static void creds_unavailable(Creds *c, int r)
+{
+        static bool warned;
+        creds_restore(c);
+        if (!warned) {
+                warned = true;
+                (void) log_warning_errno(r, "file tools: cannot take the sandbox user's identity "
+                                            "(%m); they act with the gateway's rights. Give the "
+                                            "gateway CAP_SETUID and CAP_SETGID");
+        }
+}
+
 static int creds_become(int64_t uid, int64_t gid, Creds *c, PcError *reterr)
 {
         c->switched = false;
@@ -84,20 +99,14 @@ static int creds_become(int64_t uid, int64_t gid, Creds *c, PcError *reterr)
         c->dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
         c->switched = true;
         if (syscall(SYS_setgroups, (size_t) 1, &g) < 0) {
-                int r = -errno;
-                creds_restore(c);
-                errno = -r;
-                return pc_error_set(reterr, r, "Cannot take the sandbox user's identity: %m");
+                creds_unavailable(c, -errno);
+                return 0;
         }
         (void) setfsgid(g);
         (void) setfsuid((uid_t) uid);
         /* setfsuid() reports no error: read the values back */
-        if ((uid_t) setfsuid((uid_t) -1) != (uid_t) uid || (gid_t) setfsgid((gid_t) -1) != g) {
-                creds_restore(c);
-                return pc_error_set(reterr, -EPERM,
-                                    "Cannot take the sandbox user's identity (%jd:%jd)",
-                                    (intmax_t) uid, (intmax_t) g);
-        }
+        if ((uid_t) setfsuid((uid_t) -1) != (uid_t) uid || (gid_t) setfsgid((gid_t) -1) != g)
+                creds_unavailable(c, -EPERM);
         return 0;
 }
 
