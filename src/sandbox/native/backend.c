@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -288,19 +289,35 @@ static int resolve_user(const char *rootfs, const char *user, uid_t *ret_uid, gi
 
 /* ---- ops ----------------------------------------------------------------------------------- */
 
+/* Is AppArmor enforcing on this host? (The module is loaded and enabled, and its
+ * filesystem is there, as apparmor_parser and Docker check.) */
+static bool apparmor_active(void)
+{
+        char v[4] = {};
+        _cleanup_close_ int fd =
+                open("/sys/module/apparmor/parameters/enabled", O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || read(fd, v, sizeof(v) - 1) <= 0 || v[0] != 'Y')
+                return false;
+        return access("/sys/kernel/security/apparmor", F_OK) == 0;
+}
+
 static int check_supported(const PcSandboxSpec *spec, PcError *reterr)
 {
-        if (spec->userns)
-                return pc_error_set_kind(reterr, PC_ERROR_INVALID_ARGUMENT, -EOPNOTSUPP,
-                                         "sandbox.native.userns is not implemented by the native "
-                                         "backend yet. Hint: remove it (the sandbox still runs "
-                                         "as an unprivileged uid with no capabilities)");
-        if (spec->apparmor_profile)
-                return pc_error_set_kind(reterr, PC_ERROR_INVALID_ARGUMENT, -EOPNOTSUPP,
-                                         "apparmorProfile '%s' cannot be applied: AppArmor is "
-                                         "not supported by the native backend on this host. "
-                                         "Hint: remove sandbox.docker.apparmorProfile",
-                                         spec->apparmor_profile);
+        if (spec->apparmor_profile && !apparmor_active())
+                return pc_error_set_kind(
+                        reterr, PC_ERROR_INVALID_ARGUMENT, -EOPNOTSUPP,
+                        "sandbox.docker.apparmorProfile is '%s', but AppArmor is not active on "
+                        "this host (/sys/module/apparmor/parameters/enabled is not 'Y'), so the "
+                        "native backend cannot confine the sandbox with it. Hint: remove "
+                        "apparmorProfile from the sandbox.docker settings (agents.defaults or "
+                        "the agent's), or run on a host with AppArmor enabled and the profile "
+                        "loaded",
+                        spec->apparmor_profile);
+        if (spec->userns) {
+                int r = pc__native_userns_check_host(reterr);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 
@@ -377,6 +394,14 @@ static int native_create(PcSandbox *sb, const PcSandboxSpec *spec, PcError *rete
         r = resolve_user(rootfs, plan->user, &uid, &gid, &home, reterr);
         if (r < 0)
                 return r;
+        if (spec->userns && (uid >= PC_NATIVE_USERNS_COUNT || gid >= PC_NATIVE_USERNS_COUNT))
+                return pc_error_set_kind(reterr, PC_ERROR_INVALID_ARGUMENT, -ERANGE,
+                                         "sandbox.docker.user '%s' is uid %u, gid %u, outside "
+                                         "the ids 0-%" PRIu32 " the user namespace of "
+                                         "sandbox.native.userns maps. Hint: use a smaller id, "
+                                         "or set sandbox.native.userns to false",
+                                         plan->user, (unsigned) uid, (unsigned) gid,
+                                         PC_NATIVE_USERNS_COUNT - 1);
 
         /* Docker creates a missing bind source as a directory; so do we. */
         for (size_t i = 0; i < plan->n_mounts; i++)
@@ -403,6 +428,19 @@ static int native_create(PcSandbox *sb, const PcSandboxSpec *spec, PcError *rete
                         break;
                 _cleanup_free_ char *sub = xasprintf("%s/%s", dir, subdirs[i]);
                 r = RET_NERRNO(mkdir(sub, i == 4 ? 0700 : 0755));
+        }
+        /* With a user namespace, pid 1 (the namespace's root, host id PC_NATIVE_USERNS_BASE)
+         * has no rights on host-owned files: it may enter the run dir (group), and the
+         * overlay's upper and work dirs are its own (it writes them as the overlay's mounter). */
+        if (r >= 0 && spec->userns) {
+                r = RET_NERRNO(chown(dir, 0, PC_NATIVE_USERNS_BASE));
+                if (r >= 0)
+                        r = RET_NERRNO(chmod(dir, 0710));
+                for (size_t i = 3; i < ELEMENTSOF(subdirs) && r >= 0 && !plan->read_only_root;
+                     i++) {
+                        _cleanup_free_ char *sub = xasprintf("%s/%s", dir, subdirs[i]);
+                        r = RET_NERRNO(chown(sub, PC_NATIVE_USERNS_BASE, PC_NATIVE_USERNS_BASE));
+                }
         }
         if (r >= 0 && plan->resolv_conf)
                 r = write_file(dir, "resolv.conf", plan->resolv_conf);
