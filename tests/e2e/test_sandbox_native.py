@@ -640,3 +640,39 @@ def test_failing_setup_command_reports_its_output(env):
     assert images() == before
     r = env.exec("true")
     assert "something-went-wrong" in r.err, r  # retried, not cached
+
+
+def test_setup_command_past_the_timeout_is_killed(env):
+    """Provisioning has the docker backend's limit (an hour, not a setting);
+    PINCER_NATIVE_PROVISION_TIMEOUT_MS lowers it for this test only."""
+    def images():
+        return sorted(os.listdir(env.state / "images"))
+
+    def sleepers(secs):
+        found = []
+        for p in os.listdir("/proc"):
+            try:
+                if p.isdigit() and Path(f"/proc/{p}/cmdline").read_bytes() == \
+                        f"sleep\0{secs}\0".encode():
+                    found.append(p)
+            except OSError:
+                pass
+        return found
+
+    secs = 4000 + secrets.randbelow(999)
+    before = images()
+    env.extra_env = {"PINCER_NATIVE_PROVISION_TIMEOUT_MS": "1500"}
+    # one sleeper in the background (it keeps no output pipe open), one in the foreground
+    env.write(f'setupCommand: "echo started; sleep {secs} >/dev/null 2>&1 & sleep {secs}",')
+    t0 = time.monotonic()
+    r = env.exec("true")
+    took = time.monotonic() - t0
+    assert r.code == 1, r
+    assert "did not finish within 1.5 seconds" in r.err and "setupCommand" in r.err, r.err
+    assert "all it started was killed" in r.err and "started" in r.err, r.err
+    assert took < 15, took
+    deadline = time.monotonic() + 5
+    while sleepers(secs) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert sleepers(secs) == []
+    assert env.run_dirs() == [] and images() == before
