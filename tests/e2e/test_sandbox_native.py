@@ -676,3 +676,29 @@ def test_setup_command_past_the_timeout_is_killed(env):
         time.sleep(0.1)
     assert sleepers(secs) == []
     assert env.run_dirs() == [] and images() == before
+
+
+def apparmor_active():
+    try:
+        return Path("/sys/module/apparmor/parameters/enabled").read_text().startswith("Y") and \
+            Path("/sys/kernel/security/apparmor").exists()
+    except OSError:
+        return False
+
+
+def test_apparmor_profile_is_a_clear_error_without_apparmor(env):
+    """apparmorProfile is applied where AppArmor is active (each command's execve changes to
+    it); here, and wherever it is not active, the sandbox is refused with what to do."""
+    if apparmor_active():
+        pytest.skip("AppArmor is active on this host: this test checks the refusal where "
+                    "it is not (applying a profile needs one loaded, which no test does)")
+    env.write('apparmorProfile: "pincer-test-profile", user: "1000:1000"')
+    r = env.exec("true")
+    assert r.code != 0, r
+    for text in ("sandbox.docker.apparmorProfile is 'pincer-test-profile'",
+                 "AppArmor is not active on this host", "Hint: remove apparmorProfile"):
+        assert text in r.err, r.err
+    assert env.run_dirs() == []
+    r = env.pincer("sandbox", "explain", "--json")
+    problems = r.json()["problems"]
+    assert any("AppArmor is not active" in p for p in problems), problems

@@ -351,10 +351,10 @@ static int check_supported(const PcSandboxSpec *spec, PcError *reterr)
                 return pc_error_set_kind(
                         reterr, PC_ERROR_INVALID_ARGUMENT, -EOPNOTSUPP,
                         "sandbox.docker.apparmorProfile is '%s', but AppArmor is not active on "
-                        "this host (/sys/module/apparmor/parameters/enabled is not 'Y'), so the "
-                        "native backend cannot confine the sandbox with it. Hint: remove "
-                        "apparmorProfile from the sandbox.docker settings (agents.defaults or "
-                        "the agent's), or run on a host with AppArmor enabled and the profile "
+                        "this host (/sys/module/apparmor/parameters/enabled is absent or not "
+                        "'Y'), so the native backend cannot confine the sandbox with it. Hint: "
+                        "remove apparmorProfile from the sandbox.docker settings (agents.defaults "
+                        "or the agent's), or run on a host with AppArmor enabled and the profile "
                         "loaded",
                         spec->apparmor_profile);
         if (spec->userns) {
