@@ -201,6 +201,9 @@ FULL = """
 """
 
 
+USERNS = 'native: { userns: true },'
+
+
 def gone(pid, wait=3.0):
     """pid has exited (a zombie counts: the host's init reaps it when it gets to it)."""
     deadline = time.monotonic() + wait
@@ -269,8 +272,11 @@ def test_probe_sees_the_full_example(env):
     assert row["state"] == "running" and row["backend"] == "native", row
 
 
-def test_limits_hold(env):
-    env.write(FULL.replace("WS", str(env.ws)).replace('binds: ["WS/data:/data:ro"],', ""))
+@pytest.mark.parametrize("userns", [False, True], ids=["plain", "userns"])
+def test_limits_hold(env, userns):
+    # With a user namespace too: the cgroups are joined before entering it.
+    env.write(FULL.replace("WS", str(env.ws)).replace('binds: ["WS/data:/data:ro"],', ""),
+              sandbox_extra=USERNS if userns else "")
     r = env.exec("/workspace/probe", "fork-bomb", "300")
     assert r.out, r
     bomb = json.loads(r.json()["stdout"])
@@ -304,9 +310,6 @@ def test_exec_status_timeout_cap_and_missing_command(env):
     t0 = time.monotonic()
     out = env.exec("sh", "-c", "sleep 20 & echo started").json()
     assert out["stdout"] == "started\n" and time.monotonic() - t0 < 10
-
-
-USERNS = 'native: { userns: true },'
 
 
 @pytest.mark.parametrize("userns", [False, True], ids=["plain", "userns"])
