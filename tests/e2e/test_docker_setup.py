@@ -1,0 +1,171 @@
+"""scripts/docker-setup.sh on the real engine (docs/install.md "Docker").
+
+Builds the gateway image with an extra apt package from PINCER_DOCKER_APT_PACKAGES, writes .env
+and the starter configuration into a throwaway directory, starts the container (docker-compose
+when installed, then the `docker run` path on the re-run), and talks to it from the host. Needs
+the engine and the base image openclaw-sandbox:bookworm-slim (scripts/docker-env.sh,
+scripts/sandbox-image.sh): without them the tests fail and say so.
+"""
+import json
+import os
+import secrets
+import socket
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from conftest import SOURCE_DIR
+
+SCRIPT = str(SOURCE_DIR / "scripts" / "docker-setup.sh")
+BASE = "openclaw-sandbox:bookworm-slim"
+EXTRA_PACKAGE = "file"  # small, and not in the base image
+
+
+def _docker(*args, check=True):
+    return subprocess.run(["docker", *args], capture_output=True, text=True, check=check,
+                          timeout=120)
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _read_env(path):
+    out = {}
+    for line in path.read_text().splitlines():
+        if "=" in line:
+            k, v = line.split("=", 1)
+            out[k] = v
+    return out
+
+
+class Setup:
+    def __init__(self, tmp):
+        self.dir = tmp
+        self.name = "pincertest" + secrets.token_hex(4)
+        self.image = f"pincer-test:{self.name}"
+        self.port = _free_port()
+        self.env_file = tmp / ".env"
+        self.config_dir = tmp / "config"
+
+    def run(self, *args, runner=None, extra=None):
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("PINCER_", "OPENCLAW_"))}
+        env.update({
+            "PINCER_ENV_FILE": str(self.env_file),
+            "PINCER_CONFIG_DIR": str(self.config_dir),
+            "PINCER_GATEWAY_PORT": str(self.port),
+            "PINCER_CONTAINER_NAME": self.name,
+            "PINCER_IMAGE": self.image,
+            "PINCER_DOCKER_APT_PACKAGES": EXTRA_PACKAGE,
+        })
+        if runner:
+            env["PINCER_DOCKER_SETUP_RUNNER"] = runner
+        env.update(extra or {})
+        proc = subprocess.run([SCRIPT, *args], cwd=SOURCE_DIR, env=env, capture_output=True,
+                              text=True, timeout=1800)
+        assert proc.returncode == 0, f"{proc.stdout}\n{proc.stderr}"
+        return proc.stdout
+
+    def env(self):
+        return _read_env(self.env_file)
+
+    def http(self, method, path, body=None, token=None):
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", method=method,
+                                     data=json.dumps(body).encode() if body else None)
+        if token:
+            req.add_header("Authorization", f"Bearer {token}")
+        req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, json.loads(r.read() or b"null")
+        except urllib.error.HTTPError as e:
+            return e.code, None
+
+    def cleanup(self):
+        for c in _docker("ps", "-aq", "--filter", f"name={self.name}", check=False).stdout.split():
+            _docker("rm", "-f", c, check=False)
+        _docker("network", "rm", f"{self.name}_default", check=False)
+        _docker("rmi", self.image, check=False)
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    if subprocess.run(["docker", "info"], capture_output=True, timeout=30).returncode != 0:
+        pytest.fail("no Docker engine answers `docker info`: run scripts/docker-env.sh",
+                    pytrace=False)
+    if _docker("image", "inspect", BASE, check=False).returncode != 0:
+        pytest.fail(f"base image {BASE} missing: run scripts/sandbox-image.sh", pytrace=False)
+    s = Setup(tmp_path_factory.mktemp("docker-setup"))
+    s.first_out = s.run()
+    yield s
+    s.cleanup()
+
+
+def test_env_file_and_starter_config(setup):
+    env = setup.env()
+    assert env["PINCER_CONFIG_DIR"] == str(setup.config_dir)
+    assert env["PINCER_WORKSPACE_DIR"] == str(setup.config_dir / "workspace")
+    assert env["PINCER_GATEWAY_PORT"] == str(setup.port)
+    assert env["PINCER_GATEWAY_BIND"] == "loopback"
+    assert env["PINCER_IMAGE"] == setup.image
+    assert env["PINCER_DOCKER_APT_PACKAGES"] == EXTRA_PACKAGE
+    assert len(env["PINCER_GATEWAY_TOKEN"]) == 64
+    assert (setup.env_file.stat().st_mode & 0o077) == 0
+    config = setup.config_dir / "pincer.json5"
+    assert config.is_file() and (config.stat().st_mode & 0o077) == 0
+    assert env["PINCER_GATEWAY_TOKEN"] not in config.read_text()
+    assert env["PINCER_GATEWAY_TOKEN"] not in setup.first_out
+
+
+def test_image_has_the_extra_package_and_no_compiler(setup):
+    out = _docker("run", "--rm", "--entrypoint", "sh", setup.image, "-c",
+                  f"id -u; dpkg-query -W -f='${{Status}}\\n' {EXTRA_PACKAGE}; "
+                  "command -v gcc cc cmake || echo no-build-tools").stdout.split("\n")
+    assert out[0] == "1000", out  # not root
+    assert "install ok installed" in out[1], out
+    assert "no-build-tools" in out[2], out
+
+
+def test_health_and_a_tool_call_from_the_host(setup):
+    assert setup.http("GET", "/health")[0] == 200
+    body = {"tool": "write", "args": {"path": "from-host.txt", "content": "hello"}}
+    assert setup.http("POST", "/tools/invoke", body)[0] == 401
+    status, reply = setup.http("POST", "/tools/invoke", body, setup.env()["PINCER_GATEWAY_TOKEN"])
+    assert status == 200 and reply["ok"], reply
+    assert (setup.config_dir / "workspace" / "from-host.txt").read_text() == "hello"
+    # Published on loopback only (PINCER_GATEWAY_BIND=loopback).
+    ports = _docker("ps", "--filter", f"name={setup.name}", "--format", "{{.Ports}}").stdout
+    assert f"127.0.0.1:{setup.port}->18789" in ports, ports
+
+
+def test_rerun_keeps_the_token_and_settings(setup):
+    before = setup.env()
+    with open(setup.env_file, "a") as f:
+        f.write("MY_OWN_SETTING=kept\n")
+    # The re-run takes the port from .env and uses `docker run` instead of compose.
+    out = setup.run(runner="run", extra={"PINCER_GATEWAY_PORT": ""})
+    assert "generated a new gateway token" not in out
+    after = setup.env()
+    assert after["PINCER_GATEWAY_TOKEN"] == before["PINCER_GATEWAY_TOKEN"]
+    assert after["PINCER_GATEWAY_PORT"] == before["PINCER_GATEWAY_PORT"]
+    assert after["MY_OWN_SETTING"] == "kept"
+    assert "keeping the configuration" in out
+    deadline = time.time() + 30
+    while setup.http("GET", "/health")[0] != 200 and time.time() < deadline:
+        time.sleep(0.5)
+    status, reply = setup.http("POST", "/tools/invoke",
+                               {"tool": "read", "args": {"path": "from-host.txt"}},
+                               after["PINCER_GATEWAY_TOKEN"])
+    assert status == 200 and "hello" in json.dumps(reply), reply
+
+
+def test_new_token_replaces_it(setup):
+    before = setup.env()["PINCER_GATEWAY_TOKEN"]
+    out = setup.run("--new-token", "--no-start")
+    assert "generated a new gateway token" in out
+    assert setup.env()["PINCER_GATEWAY_TOKEN"] != before
