@@ -20,6 +20,12 @@
 #                               OPENCLAW_DOCKER_APT_PACKAGES is read too
 #   PINCER_CONTAINER_NAME       container (docker run) or compose project name (default pincer)
 #   PINCER_ENV_FILE             the .env file (default .env at the repository root)
+#   PINCER_SANDBOX              1: sandboxes through the host's engine; mounts the Docker socket
+#                               into the gateway container (read docs/install.md "The Docker
+#                               socket" first) and the starter config uses the docker backend
+#   PINCER_DOCKER_SOCKET        the socket (default: from DOCKER_HOST=unix://..., else
+#                               /var/run/docker.sock)
+#   PINCER_SANDBOX_IMAGE        the sandboxes' image (default openclaw-sandbox:bookworm-slim)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +35,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --new-token) new_token=1; shift ;;
         --no-start) start=0; shift ;;
-        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
         *) echo "docker-setup: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -65,6 +71,21 @@ base_image="$(setting PINCER_BASE_IMAGE openclaw-sandbox:bookworm-slim)"
 name="$(setting PINCER_CONTAINER_NAME pincer)"
 apt_packages="$(setting PINCER_DOCKER_APT_PACKAGES "")"
 oc_apt_packages="$(setting OPENCLAW_DOCKER_APT_PACKAGES "")"
+sandbox="$(setting PINCER_SANDBOX 0)"
+default_socket=/var/run/docker.sock
+case "${DOCKER_HOST:-}" in unix://*) default_socket="${DOCKER_HOST#unix://}" ;; esac
+socket="$(setting PINCER_DOCKER_SOCKET "$default_socket")"
+sandbox_image="$(setting PINCER_SANDBOX_IMAGE openclaw-sandbox:bookworm-slim)"
+docker_gid=""
+case "${sandbox,,}" in
+    1 | true | yes | on)
+        sandbox=1
+        [ -S "$socket" ] || die "PINCER_SANDBOX=1 but '$socket' is not a socket: set PINCER_DOCKER_SOCKET"
+        docker_gid="$(stat -c %g "$socket")"
+        ;;
+    0 | false | no | off | "") sandbox=0 ;;
+    *) die "PINCER_SANDBOX='$sandbox' must be 1 or 0" ;;
+esac
 
 for pair in "PINCER_CONFIG_DIR=$config_dir" "PINCER_WORKSPACE_DIR=$workspace_dir"; do
     v="${pair#*=}"
@@ -111,7 +132,32 @@ fi
 config="$config_dir/pincer.json5"
 if [ ! -e "$config" ]; then
     say "writing the starter configuration $config"
-    cat >"$config" <<'JSON5'
+    if [ "$sandbox" -eq 1 ]; then
+        cat >"$config" <<JSON5
+// Pincer in Docker, sandboxes through the host's engine: starter configuration
+// (docs/install.md "Docker"). Reference: docs/config.md. The gateway container has the
+// Docker socket: it is root on the host (docs/install.md "The Docker socket").
+{
+  gateway: {
+    port: 18789,
+    auth: { mode: "token" }, // the token comes from PINCER_GATEWAY_TOKEN in .env
+    tools: { allow: ["exec"] }, // exec over HTTP, in the agent's sandbox
+  },
+  agents: {
+    defaults: {
+      sandbox: {
+        mode: "all", backend: "docker", scope: "agent", workspaceAccess: "rw",
+        // The gateway's paths are translated to host paths through its own mounts.
+        docker: { image: "$sandbox_image", containerPrefix: "$name-sbx-", user: "1000:1000",
+                  network: "none", capDrop: ["ALL"] },
+      },
+    },
+    list: [{ id: "main", default: true, tools: { profile: "coding" } }],
+  },
+}
+JSON5
+    else
+        cat >"$config" <<'JSON5'
 // Pincer in Docker: starter configuration (docs/install.md "Docker").
 // Reference: docs/config.md. Check a change with:
 //   docker exec <container> pincer config validate
@@ -132,6 +178,7 @@ if [ ! -e "$config" ]; then
   },
 }
 JSON5
+    fi
     chmod 0600 "$config"
     [ "$(id -u)" -ne 0 ] || chown 1000:1000 "$config"
 else
@@ -142,7 +189,8 @@ fi
 upsert_env() {
     local tmp keys=(PINCER_CONFIG_DIR PINCER_WORKSPACE_DIR PINCER_GATEWAY_PORT PINCER_GATEWAY_BIND
         PINCER_GATEWAY_TOKEN PINCER_IMAGE PINCER_BASE_IMAGE PINCER_CONTAINER_NAME
-        PINCER_DOCKER_APT_PACKAGES OPENCLAW_DOCKER_APT_PACKAGES)
+        PINCER_DOCKER_APT_PACKAGES OPENCLAW_DOCKER_APT_PACKAGES PINCER_SANDBOX
+        PINCER_DOCKER_SOCKET PINCER_SANDBOX_IMAGE DOCKER_GID)
     tmp="$(mktemp "$env_file.XXXXXX")"
     if [ -f "$env_file" ]; then
         grep -v -E "^($(IFS='|'; echo "${keys[*]}"))=" "$env_file" >"$tmp" || true
@@ -158,6 +206,10 @@ upsert_env() {
         echo "PINCER_CONTAINER_NAME=$name"
         echo "PINCER_DOCKER_APT_PACKAGES=$apt_packages"
         echo "OPENCLAW_DOCKER_APT_PACKAGES=$oc_apt_packages"
+        echo "PINCER_SANDBOX=$sandbox"
+        echo "PINCER_DOCKER_SOCKET=$socket"
+        echo "PINCER_SANDBOX_IMAGE=$sandbox_image"
+        echo "DOCKER_GID=$docker_gid"
     } >>"$tmp"
     chmod 0600 "$tmp"
     mv -f "$tmp" "$env_file"
@@ -211,6 +263,27 @@ remove_other() {
         docker rm -f "$c" >/dev/null
     done
 }
+overlay="$(dirname "$env_file")/docker-compose.sandbox.yml"
+compose_files=(-f docker-compose.yml)
+sandbox_args=()
+if [ "$sandbox" -eq 1 ]; then
+    say "sandboxes through the host's engine: the gateway container gets $socket (root on the host)"
+    docker image inspect "$sandbox_image" >/dev/null 2>&1 ||
+        say "warning: sandbox image $sandbox_image is missing: build it with scripts/sandbox-image.sh --name $sandbox_image"
+    cat >"$overlay" <<YAML
+# Written by scripts/docker-setup.sh (PINCER_SANDBOX=1): the Docker socket for sandboxes.
+version: "3.8"
+services:
+  pincer-gateway:
+    volumes:
+      - $socket:/var/run/docker.sock
+    group_add: ["$docker_gid"]
+YAML
+    compose_files+=(-f "$overlay")
+    sandbox_args=(-v "$socket:/var/run/docker.sock" --group-add "$docker_gid")
+else
+    rm -f "$overlay"
+fi
 if [ ${#compose[@]} -gt 0 ]; then
     remove_other compose
     say "starting with ${compose[*]} (project $name)"
@@ -218,17 +291,17 @@ if [ ${#compose[@]} -gt 0 ]; then
         PINCER_CONFIG_DIR="$config_dir" PINCER_WORKSPACE_DIR="$workspace_dir" \
         PINCER_GATEWAY_TOKEN="$token" PINCER_IMAGE="$image"
     if ! out="$("${compose[@]}" --env-file "$env_file" --project-name "$name" \
-        -f docker-compose.yml up -d --force-recreate 2>&1)"; then
+        "${compose_files[@]}" up -d --force-recreate 2>&1)"; then
         printf '%s\n' "$out" >&2
         die "${compose[*]} up failed (output above)"
     fi
-    cid="$("${compose[@]}" --env-file "$env_file" --project-name "$name" -f docker-compose.yml ps -q pincer-gateway)"
+    cid="$("${compose[@]}" --env-file "$env_file" --project-name "$name" "${compose_files[@]}" ps -q pincer-gateway)"
 else
     say "starting container $name with docker run (no docker compose here)"
     remove_other run
     docker rm -f "$name" >/dev/null 2>&1 || true
     cid="$(docker run -d --name "$name" --restart unless-stopped --init \
-        "${user_args[@]}" \
+        "${user_args[@]}" "${sandbox_args[@]}" \
         -e "PINCER_GATEWAY_TOKEN=$token" -e TZ=UTC \
         -v "$config_dir:/home/pincer/.pincer" -v "$workspace_dir:/home/pincer/.pincer/workspace" \
         -p "$publish:18789" \

@@ -169,3 +169,42 @@ def test_new_token_replaces_it(setup):
     out = setup.run("--new-token", "--no-start")
     assert "generated a new gateway token" in out
     assert setup.env()["PINCER_GATEWAY_TOKEN"] != before
+
+
+@pytest.fixture(scope="module")
+def sandboxed(tmp_path_factory):
+    """PINCER_SANDBOX=1: the gateway container gets the socket, sandboxes are host containers."""
+    if subprocess.run(["docker", "info"], capture_output=True, timeout=30).returncode != 0:
+        pytest.fail("no Docker engine answers `docker info`: run scripts/docker-env.sh",
+                    pytrace=False)
+    s = Setup(tmp_path_factory.mktemp("docker-setup-sandbox"))
+    s.first_out = s.run(extra={"PINCER_SANDBOX": "1"})
+    yield s
+    s.cleanup()
+
+
+def test_exec_in_a_sandbox_through_the_host_engine(sandboxed):
+    s = sandboxed
+    env = s.env()
+    assert env["PINCER_SANDBOX"] == "1" and env["DOCKER_GID"].isdigit()
+    status, reply = s.http("POST", "/tools/invoke",
+                           {"tool": "exec", "args": {"command": "echo hi >/workspace/sbx.txt; "
+                                                     "id -u; hostname"}},
+                           env["PINCER_GATEWAY_TOKEN"])
+    assert status == 200 and reply["ok"], reply
+    uid, hostname = reply["result"]["details"]["aggregated"].split()
+    assert uid == "1000"
+    # The file lands in the host's workspace dir: the bind source was translated from the
+    # gateway's /home/pincer/.pincer/workspace to the host path.
+    workspace = s.config_dir / "workspace"
+    assert (workspace / "sbx.txt").read_text() == "hi\n"
+    # The sandbox is its own container on the host engine, not the gateway's.
+    sbx = _docker("ps", "-q", "--no-trunc", "--filter", f"name=^/{s.name}-sbx-").stdout.split()
+    assert len(sbx) == 1, sbx
+    assert sbx[0].startswith(hostname)
+    mounts = json.loads(_docker("inspect", "-f", "{{json .Mounts}}", sbx[0]).stdout)
+    assert {"Source": str(workspace), "Destination": "/workspace"} in [
+        {"Source": m["Source"], "Destination": m["Destination"]} for m in mounts], mounts
+    gw = _docker("ps", "-q", "--filter", f"label=com.docker.compose.project={s.name}").stdout.split()
+    logs = _docker("logs", gw[0]).stderr + _docker("logs", gw[0]).stdout
+    assert "translated to host paths" in logs, logs
