@@ -1,13 +1,14 @@
 # The Pincer gateway image (docs/install.md "Docker"). Built by scripts/docker-setup.sh:
 #
-#   docker build --build-arg BASE_IMAGE=openclaw-sandbox:bookworm-slim \
+#   docker build --build-arg BASE_IMAGE=pincer-debian:bookworm-minbase \
 #                --build-arg PINCER_DOCKER_APT_PACKAGES="ffmpeg" -t pincer:local .
 #
 # BASE_IMAGE is a Debian bookworm image with apt sources that work from this machine. Docker
-# Hub may be unreachable, so the default is the image scripts/sandbox-image.sh imports from an
-# mmdebstrap tarball (its apt sources point at the mirror it was built from); debian:bookworm-slim
-# works too where Docker Hub is reachable.
-ARG BASE_IMAGE=openclaw-sandbox:bookworm-slim
+# Hub may be unreachable, so the default is a minbase image scripts/sandbox-image.sh imports from
+# an mmdebstrap tarball (`--name pincer-debian:bookworm-minbase --packages ca-certificates`; its
+# apt sources point at the mirror it was built from); debian:bookworm-slim works too where
+# Docker Hub is reachable.
+ARG BASE_IMAGE=pincer-debian:bookworm-minbase
 
 # --- build stage: compilers and -dev packages, never shipped -------------------------------------
 FROM ${BASE_IMAGE} AS build

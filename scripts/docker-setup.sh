@@ -14,8 +14,8 @@
 #   PINCER_GATEWAY_BIND         loopback (publish on 127.0.0.1, default) or lan (0.0.0.0)
 #   PINCER_GATEWAY_TOKEN        the token (default: generated once)
 #   PINCER_IMAGE                image to build (default pincer:local)
-#   PINCER_BASE_IMAGE           Debian bookworm base (default openclaw-sandbox:bookworm-slim,
-#                               built by scripts/sandbox-image.sh when missing)
+#   PINCER_BASE_IMAGE           Debian bookworm base (default pincer-debian:bookworm-minbase,
+#                               built by scripts/sandbox-image.sh from the mirror when missing)
 #   PINCER_DOCKER_APT_PACKAGES  extra apt packages for the gateway image (a build argument);
 #                               OPENCLAW_DOCKER_APT_PACKAGES is read too
 #   PINCER_CONTAINER_NAME       container (docker run) or compose project name (default pincer)
@@ -67,7 +67,7 @@ workspace_dir="$(setting PINCER_WORKSPACE_DIR "$config_dir/workspace")"
 port="$(setting PINCER_GATEWAY_PORT 18789)"
 bind="$(setting PINCER_GATEWAY_BIND loopback)"
 image="$(setting PINCER_IMAGE pincer:local)"
-base_image="$(setting PINCER_BASE_IMAGE openclaw-sandbox:bookworm-slim)"
+base_image="$(setting PINCER_BASE_IMAGE pincer-debian:bookworm-minbase)"
 name="$(setting PINCER_CONTAINER_NAME pincer)"
 apt_packages="$(setting PINCER_DOCKER_APT_PACKAGES "")"
 oc_apt_packages="$(setting OPENCLAW_DOCKER_APT_PACKAGES "")"
@@ -219,9 +219,9 @@ say "wrote $env_file"
 
 # 4. The images: the base from Debian's mirror if missing, then the gateway.
 if ! docker image inspect "$base_image" >/dev/null 2>&1; then
-    if [ "$base_image" = openclaw-sandbox:bookworm-slim ]; then
-        say "building the base image $base_image (scripts/sandbox-image.sh)"
-        scripts/sandbox-image.sh --name "$base_image"
+    if [ "$base_image" = pincer-debian:bookworm-minbase ]; then
+        say "building the base image $base_image from the Debian mirror (scripts/sandbox-image.sh)"
+        scripts/sandbox-image.sh --name "$base_image" --packages ca-certificates
     else
         die "base image $base_image is missing: pull or build it, or unset PINCER_BASE_IMAGE"
     fi

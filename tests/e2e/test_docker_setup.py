@@ -3,8 +3,9 @@
 Builds the gateway image with an extra apt package from PINCER_DOCKER_APT_PACKAGES, writes .env
 and the starter configuration into a throwaway directory, starts the container (docker-compose
 when installed, then the `docker run` path on the re-run), and talks to it from the host. Needs
-the engine and the base image openclaw-sandbox:bookworm-slim (scripts/docker-env.sh,
-scripts/sandbox-image.sh): without them the tests fail and say so.
+the engine (scripts/docker-env.sh; the script builds its base image from the Debian mirror when
+missing) and, for the sandbox test, openclaw-sandbox:bookworm-slim (scripts/sandbox-image.sh):
+without them the tests fail and say so.
 """
 import json
 import os
@@ -19,7 +20,7 @@ import pytest
 from conftest import SOURCE_DIR
 
 SCRIPT = str(SOURCE_DIR / "scripts" / "docker-setup.sh")
-BASE = "openclaw-sandbox:bookworm-slim"
+SANDBOX_IMAGE = "openclaw-sandbox:bookworm-slim"
 EXTRA_PACKAGE = "file"  # small, and not in the base image
 
 
@@ -98,8 +99,6 @@ def setup(tmp_path_factory):
     if subprocess.run(["docker", "info"], capture_output=True, timeout=30).returncode != 0:
         pytest.fail("no Docker engine answers `docker info`: run scripts/docker-env.sh",
                     pytrace=False)
-    if _docker("image", "inspect", BASE, check=False).returncode != 0:
-        pytest.fail(f"base image {BASE} missing: run scripts/sandbox-image.sh", pytrace=False)
     s = Setup(tmp_path_factory.mktemp("docker-setup"))
     s.first_out = s.run()
     yield s
@@ -176,6 +175,9 @@ def sandboxed(tmp_path_factory):
     """PINCER_SANDBOX=1: the gateway container gets the socket, sandboxes are host containers."""
     if subprocess.run(["docker", "info"], capture_output=True, timeout=30).returncode != 0:
         pytest.fail("no Docker engine answers `docker info`: run scripts/docker-env.sh",
+                    pytrace=False)
+    if _docker("image", "inspect", SANDBOX_IMAGE, check=False).returncode != 0:
+        pytest.fail(f"sandbox image {SANDBOX_IMAGE} missing: run scripts/sandbox-image.sh",
                     pytrace=False)
     s = Setup(tmp_path_factory.mktemp("docker-setup-sandbox"))
     s.first_out = s.run(extra={"PINCER_SANDBOX": "1"})
