@@ -113,3 +113,23 @@ def test_unit_passes_systemd_analyze_verify(tmp_path, unit_env):
     assert f"ExecStart={prefix}/bin/pincer" in unit.read_text()
     proc = subprocess.run([analyze, "verify", str(unit)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_real_install_without_systemd_says_so(tmp_path, unit_env):
+    """Without --destdir: the pincer system user is created and the state dir made on this
+    machine (under tmp_path, so nothing else is touched); with no systemd running, the script
+    says the service is not enabled, how to start the gateway, and succeeds."""
+    if os.path.isdir("/run/systemd/system"):
+        pytest.skip("systemd runs here: this test would enable a service on this machine")
+    assert os.geteuid() == 0, "needs root (useradd, chown): run the e2e tests as root"
+    prefix, state = tmp_path / "prefix", tmp_path / "state"
+    proc = subprocess.run([str(SOURCE_DIR / "scripts" / "install.sh"), "--no-deps", "--prefix",
+                           str(prefix), "--state-dir", str(state)], cwd=SOURCE_DIR,
+                          env=unit_env, capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "systemd is not running here" in proc.stdout, proc.stdout
+    assert f"PINCER_STATE_DIR={state} {prefix}/bin/pincer gateway run" in proc.stdout
+    assert subprocess.run(["getent", "passwd", "pincer"], capture_output=True).returncode == 0
+    st = state.stat()
+    assert (st.st_mode & 0o777) == 0o700 and st.st_uid == 0  # the unit runs as root
+    assert (prefix / "lib" / "systemd" / "system" / "pincer.service").is_file()
