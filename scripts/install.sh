@@ -48,10 +48,8 @@ fi
 if [ "$deps" -eq 1 ]; then
     scripts/setup.sh --preset release --no-build
 fi
-cmake_args=()
-cmake_args+=("-DPINCER_SYSTEMD_UNIT=${PINCER_SYSTEMD_UNIT:-$PWD/dist/systemd/pincer.service}")
 say "building build/release"
-cmake --preset release "${cmake_args[@]}" >/dev/null
+cmake --preset release >/dev/null
 cmake --build --preset release --target pincer
 
 # 2. The files.

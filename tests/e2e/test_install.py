@@ -104,9 +104,6 @@ def test_unit_passes_systemd_analyze_verify(tmp_path, unit_env):
     build = SOURCE_DIR / "build" / "release"
     assert (build / "pincer").exists(), "build/release/pincer missing (the staged install builds it)"
     prefix = tmp_path / "prefix"
-    if "PINCER_SYSTEMD_UNIT" in unit_env:
-        subprocess.run(["cmake", "-DPINCER_SYSTEMD_UNIT=" + unit_env["PINCER_SYSTEMD_UNIT"],
-                        str(build)], check=True, capture_output=True)
     subprocess.run(["cmake", "--install", str(build), "--prefix", str(prefix)], check=True,
                    capture_output=True, env=unit_env)
     unit = prefix / "lib" / "systemd" / "system" / "pincer.service"
@@ -133,3 +130,28 @@ def test_real_install_without_systemd_says_so(tmp_path, unit_env):
     st = state.stat()
     assert (st.st_mode & 0o777) == 0o700 and st.st_uid == 0  # the unit runs as root
     assert (prefix / "lib" / "systemd" / "system" / "pincer.service").is_file()
+
+
+def test_debian_package(tmp_path, unit_env):
+    """cpack -G DEB: the same files under /usr, the unit's ExecStart rewritten, the runtime
+    libraries as dependencies (dpkg-shlibdeps)."""
+    build = SOURCE_DIR / "build" / "release"
+    assert (build / "CPackConfig.cmake").exists(), "configure build/release first (install.sh)"
+    proc = subprocess.run(["cpack", "-G", "DEB", "--config", str(build / "CPackConfig.cmake"),
+                           "-B", str(tmp_path)], cwd=build, env=unit_env, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    deb = next(tmp_path.glob("pincer_*.deb"))
+    files = subprocess.run(["dpkg-deb", "-c", str(deb)], capture_output=True, text=True,
+                           check=True).stdout
+    for f in ("./usr/bin/pincer", "./usr/lib/systemd/system/pincer.service",
+              "./usr/share/doc/pincer/install.md", "./usr/share/doc/pincer/examples/starter.json5"):
+        assert f in files, f
+    info = subprocess.run(["dpkg-deb", "-f", str(deb), "Depends"], capture_output=True,
+                          text=True, check=True).stdout
+    for lib in ("libjansson4", "libwebsockets17", "libuv1", "libseccomp2", "libsqlite3-0"):
+        assert lib in info, info
+    unit = subprocess.run(f"dpkg-deb --fsys-tarfile {deb} | tar -xO "
+                          "./usr/lib/systemd/system/pincer.service", shell=True,
+                          capture_output=True, text=True, check=True).stdout
+    assert "ExecStart=/usr/bin/pincer gateway run" in unit, unit
