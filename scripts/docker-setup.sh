@@ -272,7 +272,7 @@ if [ "$sandbox" -eq 1 ]; then
         say "warning: sandbox image $sandbox_image is missing: build it with scripts/sandbox-image.sh --name $sandbox_image"
     cat >"$overlay" <<YAML
 # Written by scripts/docker-setup.sh (PINCER_SANDBOX=1): the Docker socket for sandboxes.
-version: "3.8"
+version: "3.9"
 services:
   pincer-gateway:
     volumes:

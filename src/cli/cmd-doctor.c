@@ -20,6 +20,10 @@
 #include "sandbox/native/native.h"
 #include "sandbox/sandbox.h"
 
+#ifndef PINCER_DATADIR
+#define PINCER_DATADIR "/usr/local/share/pincer"
+#endif
+
 #define DISK_WARN_BYTES (2ull * 1024 * 1024 * 1024) /* below this much free space: a warning */
 #define DISK_FAIL_BYTES (256ull * 1024 * 1024)      /* and below this, a failure */
 
@@ -183,10 +187,11 @@ static void check_agent(Doctor *d, const PcConfig *cfg, const PcAgent *agent)
         r = pc_engine_image_inspect(e, spec->image, &img, &err);
         json_decref(img);
         if (r == -ENOENT && err.kind == PC_ERROR_NOT_FOUND) {
-                _cleanup_free_ char *fix =
-                        xasprintf("scripts/sandbox-image.sh --name %s (or docker "
-                                  "build/pull it)",
-                                  spec->image);
+                _cleanup_free_ char *fix = xasprintf(
+                        "scripts/sandbox-image.sh --name %s (in a Pincer checkout), or without "
+                        "one: docker build -t %s --build-arg BASE_IMAGE=debian:bookworm-slim -f "
+                        "%s/Dockerfile.sandbox %s",
+                        spec->image, spec->image, PINCER_DATADIR, PINCER_DATADIR);
                 add(d, check, ST_FAIL, fix,
                     "agent '%s' (docker backend): image '%s' is not on the engine", agent->id,
                     spec->image);

@@ -10,6 +10,7 @@ without them the tests fail and say so.
 import json
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import time
@@ -140,6 +141,19 @@ def test_health_and_a_tool_call_from_the_host(setup):
     # Published on loopback only (PINCER_GATEWAY_BIND=loopback).
     ports = _docker("ps", "--filter", f"name={setup.name}", "--format", "{{.Ports}}").stdout
     assert f"127.0.0.1:{setup.port}->18789" in ports, ports
+
+
+def test_cli_service_through_compose(setup):
+    """docker-compose.yml's pincer-cli service: the CLI on the same state dir."""
+    if not shutil.which("docker-compose"):
+        pytest.fail("docker-compose is not installed: run scripts/setup.sh "
+                    "(apt-get install docker-compose)", pytrace=False)
+    proc = subprocess.run(["docker-compose", "--env-file", str(setup.env_file), "--project-name",
+                           setup.name, "-f", "docker-compose.yml", "run", "--rm", "pincer-cli",
+                           "config", "validate"], cwd=SOURCE_DIR, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "pincer.json5" in proc.stdout + proc.stderr
 
 
 def test_rerun_keeps_the_token_and_settings(setup):
