@@ -86,7 +86,11 @@ class Setup:
             with urllib.request.urlopen(req, timeout=10) as r:
                 return r.status, json.loads(r.read() or b"null")
         except urllib.error.HTTPError as e:
-            return e.code, None
+            body = e.read()
+            try:
+                return e.code, json.loads(body)
+            except ValueError:
+                return e.code, {"raw": body.decode(errors="replace")}
 
     def cleanup(self):
         for c in _docker("ps", "-aq", "--filter", f"name={self.name}", check=False).stdout.split():
@@ -224,3 +228,46 @@ def test_exec_in_a_sandbox_through_the_host_engine(sandboxed):
     gw = _docker("ps", "-q", "--filter", f"label=com.docker.compose.project={s.name}").stdout.split()
     logs = _docker("logs", gw[0]).stderr + _docker("logs", gw[0]).stdout
     assert "translated to host paths" in logs, logs
+
+
+def test_docker_binds_are_translated_or_refused(sandboxed):
+    """docker.binds from the containerised gateway: a source under one of its bind mounts is
+    translated to the host path; one on its own filesystem has no host path and is refused with
+    the mount to add."""
+    s = sandboxed
+    env = s.env()
+    ws = s.config_dir / "workspace-binder"  # the agent's own workspace: binds may come from it
+    (ws / "data").mkdir(parents=True, exist_ok=True)
+    (ws / "data" / "note.txt").write_text("from the host\n")
+    for d in (ws, ws / "data"):
+        os.chown(d, 1000, 1000)
+    config = s.config_dir / "pincer.json5"
+    text = config.read_text()
+    agents = ('list: [{ id: "main", default: true, tools: { profile: "coding" } },\n'
+              '  { id: "binder", tools: { profile: "coding" }, sandbox: { docker: { binds: '
+              '["/home/pincer/.pincer/workspace-binder/data:/data:ro"] } } },\n'
+              '  { id: "outside", tools: { profile: "coding" }, sandbox: { docker: { binds: '
+              '["/opt:/opt-host:ro"], dangerouslyAllowExternalBindSources: true } } }],')
+    assert 'list: [{ id: "main", default: true, tools: { profile: "coding" } }],' in text
+    config.write_text(text.replace(
+        'list: [{ id: "main", default: true, tools: { profile: "coding" } }],', agents))
+    gw = _docker("ps", "-q", "--filter", f"label=com.docker.compose.project={s.name}").stdout.split()
+    _docker("kill", "-s", "HUP", gw[0])
+    token = env["PINCER_GATEWAY_TOKEN"]
+    deadline = time.time() + 20
+    while True:
+        status, reply = s.http("POST", "/tools/invoke", {
+            "tool": "exec", "agentId": "binder", "sessionKey": "agent:binder:main",
+            "args": {"command": "cat /data/note.txt"}}, token)
+        if status == 200 or time.time() > deadline:
+            break
+        time.sleep(0.5)
+    assert status == 200 and reply["ok"], reply
+    assert "from the host" in reply["result"]["details"]["aggregated"]
+
+    status, reply = s.http("POST", "/tools/invoke", {
+        "tool": "exec", "agentId": "outside", "sessionKey": "agent:outside:main",
+        "args": {"command": "true"}}, token)
+    text = json.dumps(reply)
+    assert status != 200 or not reply.get("ok"), reply
+    assert "bind source '/opt'" in text and "own filesystem" in text, text
