@@ -20,6 +20,8 @@
 #                               OPENCLAW_DOCKER_APT_PACKAGES is read too
 #   PINCER_CONTAINER_NAME       container (docker run) or compose project name (default pincer)
 #   PINCER_ENV_FILE             the .env file (default .env at the repository root)
+#   PINCER_TZ                   the container's time zone (default UTC; must exist in
+#                               /usr/share/zoneinfo)
 #   PINCER_SANDBOX              1: sandboxes through the host's engine; mounts the Docker socket
 #                               into the gateway container (read docs/install.md "The Docker
 #                               socket" first) and the starter config uses the docker backend
@@ -35,7 +37,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --new-token) new_token=1; shift ;;
         --no-start) start=0; shift ;;
-        -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
         *) echo "docker-setup: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -71,6 +73,7 @@ base_image="$(setting PINCER_BASE_IMAGE pincer-debian:bookworm-minbase)"
 name="$(setting PINCER_CONTAINER_NAME pincer)"
 apt_packages="$(setting PINCER_DOCKER_APT_PACKAGES "")"
 oc_apt_packages="$(setting OPENCLAW_DOCKER_APT_PACKAGES "")"
+tz="$(setting PINCER_TZ UTC)"
 sandbox="$(setting PINCER_SANDBOX 0)"
 default_socket=/var/run/docker.sock
 case "${DOCKER_HOST:-}" in unix://*) default_socket="${DOCKER_HOST#unix://}" ;; esac
@@ -94,6 +97,10 @@ for pair in "PINCER_CONFIG_DIR=$config_dir" "PINCER_WORKSPACE_DIR=$workspace_dir
         die "${pair%%=*}='$v' contains whitespace or control characters: choose another directory"
     fi
 done
+case "$tz" in
+    *..* | /* | *[!A-Za-z0-9_+/-]*) die "PINCER_TZ='$tz' is not a time zone name (e.g. Europe/Paris)" ;;
+esac
+[ -f "/usr/share/zoneinfo/$tz" ] || die "PINCER_TZ='$tz' is not in /usr/share/zoneinfo (e.g. UTC, Europe/Paris)"
 case "$port" in '' | *[!0-9]*) die "PINCER_GATEWAY_PORT='$port' is not a port number" ;; esac
 [ "$port" -ge 1 ] && [ "$port" -le 65535 ] || die "PINCER_GATEWAY_PORT=$port is out of range 1-65535"
 case "$bind" in
@@ -190,7 +197,7 @@ upsert_env() {
     local tmp keys=(PINCER_CONFIG_DIR PINCER_WORKSPACE_DIR PINCER_GATEWAY_PORT PINCER_GATEWAY_BIND
         PINCER_GATEWAY_TOKEN PINCER_IMAGE PINCER_BASE_IMAGE PINCER_CONTAINER_NAME
         PINCER_DOCKER_APT_PACKAGES OPENCLAW_DOCKER_APT_PACKAGES PINCER_SANDBOX
-        PINCER_DOCKER_SOCKET PINCER_SANDBOX_IMAGE DOCKER_GID)
+        PINCER_DOCKER_SOCKET PINCER_SANDBOX_IMAGE DOCKER_GID PINCER_TZ)
     tmp="$(mktemp "$env_file.XXXXXX")"
     if [ -f "$env_file" ]; then
         grep -v -E "^($(IFS='|'; echo "${keys[*]}"))=" "$env_file" >"$tmp" || true
@@ -210,6 +217,7 @@ upsert_env() {
         echo "PINCER_DOCKER_SOCKET=$socket"
         echo "PINCER_SANDBOX_IMAGE=$sandbox_image"
         echo "DOCKER_GID=$docker_gid"
+        echo "PINCER_TZ=$tz"
     } >>"$tmp"
     chmod 0600 "$tmp"
     mv -f "$tmp" "$env_file"
@@ -289,7 +297,7 @@ if [ ${#compose[@]} -gt 0 ]; then
     say "starting with ${compose[*]} (project $name)"
     export PINCER_GATEWAY_PUBLISH="$publish" PINCER_UID="${user_args[1]:-1000:1000}" \
         PINCER_CONFIG_DIR="$config_dir" PINCER_WORKSPACE_DIR="$workspace_dir" \
-        PINCER_GATEWAY_TOKEN="$token" PINCER_IMAGE="$image"
+        PINCER_GATEWAY_TOKEN="$token" PINCER_IMAGE="$image" PINCER_TZ="$tz"
     if ! out="$("${compose[@]}" --env-file "$env_file" --project-name "$name" \
         "${compose_files[@]}" up -d --force-recreate 2>&1)"; then
         printf '%s\n' "$out" >&2
@@ -302,7 +310,7 @@ else
     docker rm -f "$name" >/dev/null 2>&1 || true
     cid="$(docker run -d --name "$name" --restart unless-stopped --init \
         "${user_args[@]}" "${sandbox_args[@]}" \
-        -e "PINCER_GATEWAY_TOKEN=$token" -e TZ=UTC \
+        -e "PINCER_GATEWAY_TOKEN=$token" -e "TZ=$tz" \
         -v "$config_dir:/home/pincer/.pincer" -v "$workspace_dir:/home/pincer/.pincer/workspace" \
         -p "$publish:18789" \
         --cap-drop NET_RAW --cap-drop NET_ADMIN --security-opt no-new-privileges:true \

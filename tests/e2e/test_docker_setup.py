@@ -118,6 +118,7 @@ def test_env_file_and_starter_config(setup):
     assert env["PINCER_GATEWAY_BIND"] == "loopback"
     assert env["PINCER_IMAGE"] == setup.image
     assert env["PINCER_DOCKER_APT_PACKAGES"] == EXTRA_PACKAGE
+    assert env["PINCER_TZ"] == "UTC"
     assert len(env["PINCER_GATEWAY_TOKEN"]) == 64
     assert (setup.env_file.stat().st_mode & 0o077) == 0
     config = setup.config_dir / "pincer.json5"
@@ -179,6 +180,19 @@ def test_rerun_keeps_the_token_and_settings(setup):
                                {"tool": "read", "args": {"path": "from-host.txt"}},
                                after["PINCER_GATEWAY_TOKEN"])
     assert status == 200 and "hello" in json.dumps(reply), reply
+
+
+def test_bad_settings_are_refused_before_anything_runs(setup, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PINCER_", "OPENCLAW_"))}
+    env["PINCER_ENV_FILE"] = str(tmp_path / ".env")
+    for key, value, says in (("PINCER_TZ", "Mars/Olympus", "not in /usr/share/zoneinfo"),
+                             ("PINCER_GATEWAY_PORT", "99999", "out of range"),
+                             ("PINCER_CONFIG_DIR", "/tmp/has space", "whitespace"),
+                             ("PINCER_DOCKER_APT_PACKAGES", "ok;rm -rf /", "not a Debian package")):
+        proc = subprocess.run([SCRIPT, "--no-start"], cwd=SOURCE_DIR, env={**env, key: value},
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 1 and says in proc.stderr, (key, proc.stderr)
+    assert not (tmp_path / ".env").exists()
 
 
 def test_new_token_replaces_it(setup):
