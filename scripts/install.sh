@@ -95,7 +95,12 @@ else
             >"$state/gateway.env")
     fi
 fi
-[ -n "$destdir" ] || chown -R "$run_user" "$state"
+# Only what this script wrote: onboarding gives the workspaces to the sandbox user (1000).
+if [ -z "$destdir" ]; then
+    for f in "$state" "$config" "$state/gateway.env"; do
+        [ ! -e "$f" ] || chown "$run_user" "$f"
+    done
+fi
 PINCER_STATE_DIR="$state" "$bin" config validate --config "$config" >/dev/null ||
     die "$config is not valid: fix it, then run: pincer config validate --config $config"
 
