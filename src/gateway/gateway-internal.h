@@ -7,9 +7,11 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "base/buf.h"
 #include "config/config.h"
 #include "sandbox/manager.h"
 #include "store/store.h"
+#include "tools/dispatch.h"
 
 /* ---- auth.c ------------------------------------------------------------------------------ */
 
@@ -54,6 +56,15 @@ typedef struct PcGatewayJob {
         char *body;
         /* loop thread only: the connection waiting for it, NULL once it went away */
         void *conn;
+        /* chat.c: an agent run's tool call (caller "agent", no HTTP deny list, the response
+         * kept in `response`) handed back through notify instead of a connection; and the
+         * content type of a chat answer (NULL: application/json) */
+        const char *caller;
+        bool keep_response;
+        PcInvokeResponse response;
+        void (*notify)(struct PcGatewayJob *job);
+        void *notify_data;
+        const char *ctype;
 } PcGatewayJob;
 
 PcGatewayJob *pc__gateway_job_free(PcGatewayJob *j);
@@ -104,3 +115,9 @@ extern const struct lws_protocols *const pc__gateway_protocols; /* http.c */
 void pc__gateway_job_done(PcGatewayJob *job, void *userdata);
 /* Loop thread: called when a request finished and the gateway is draining. */
 void pc__gateway_maybe_stop(PcGateway *g);
+
+/* ---- chat.c ------------------------------------------------------------------------------ */
+
+/* Loop thread: runs POST /v1/chat/completions for job (linked to its connection) on a thread
+ * of its own; takes body's contents. The answer comes back through pc__gateway_job_done. */
+void pc__gateway_chat_start(PcGateway *g, PcGatewayJob *job, PcBuf *body);

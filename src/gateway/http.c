@@ -168,6 +168,15 @@ static void invoke(PcGateway *g, Conn *c)
                 respond_error(c, 401, "Unauthorized", "unauthorized");
                 return;
         }
+        if (streq(c->path, "/v1/chat/completions")) { /* chat.c */
+                PcGatewayJob *j = xcalloc(1, sizeof(*j));
+                j->conn = c;
+                c->job = j;
+                c->awaiting = true;
+                g->n_awaiting++;
+                pc__gateway_chat_start(g, j, &c->body);
+                return;
+        }
         json_error_t jerr;
         json_t *doc = json_loadb(c->body.buf, c->body.len, 0, &jerr);
         pc_buf_release(&c->body);
@@ -203,10 +212,14 @@ static void invoke(PcGateway *g, Conn *c)
 void pc__gateway_job_done(PcGatewayJob *job, void *userdata)
 {
         PcGateway *g = userdata;
+        if (job->notify) { /* an agent run's tool call (chat.c) */
+                job->notify(job);
+                return;
+        }
         Conn *c = job->conn;
         if (c) {
                 c->job = NULL;
-                respond(c, job->status, "application/json", job->body);
+                respond(c, job->status, job->ctype ? job->ctype : "application/json", job->body);
         }
         pc__gateway_job_free(job);
         pc__gateway_maybe_stop(g); /* the connection went away: nothing to write */
@@ -272,7 +285,7 @@ static int on_http(PcGateway *g, Conn *c, struct lws *wsi, const char *uri)
                 }
                 return 0;
         }
-        if (!streq(c->path, "/tools/invoke")) {
+        if (!streq(c->path, "/tools/invoke") && !streq(c->path, "/v1/chat/completions")) {
                 respond_error(c, 404, "Not Found", "not_found");
                 return 0;
         }

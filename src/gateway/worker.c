@@ -44,6 +44,8 @@ PcGatewayJob *pc__gateway_job_free(PcGatewayJob *j)
         free(j->agent_id);
         free(j->session_key);
         free(j->body);
+        if (j->keep_response)
+                pc_invoke_response_release(&j->response);
         free(j);
         return NULL;
 }
@@ -90,9 +92,9 @@ static void run_job(PcGatewayWorker *w, const PcConfig *cfg, PcGatewayJob *j)
                 .args = j->args,
                 .agent_id = j->agent_id,
                 .session_key = j->session_key,
-                .caller = "http",
+                .caller = j->caller ? j->caller : "http",
                 .owner = true,
-                .hidden = pc__gateway_http_denied,
+                .hidden = j->caller ? NULL : pc__gateway_http_denied, /* an agent run's call */
         };
         PcError err = PC_ERROR_INIT;
         if (pc_dispatch_invoke(cfg, w->manager, &req, &resp, &err) < 0)
@@ -104,7 +106,10 @@ static void run_job(PcGatewayWorker *w, const PcConfig *cfg, PcGatewayJob *j)
         if (!j->body)
                 abort(); /* out of memory */
         json_decref(doc);
-        pc_invoke_response_release(&resp);
+        if (j->keep_response)
+                j->response = resp; /* the job owns it now */
+        else
+                pc_invoke_response_release(&resp);
 }
 
 static void prune(PcGatewayWorker *w, const PcConfig *cfg)

@@ -72,10 +72,12 @@ def anthropic_events(text=None, calls=(), split=6):
     return [(e, json.dumps(d)) for e, d in ev]
 
 
-def stream(events, cut_after=None, stall_after=None, stall=0):
-    """A 200 text/event-stream reply; events are data strings or (event, data) pairs."""
+def stream(events, cut_after=None, stall_after=None, stall=0, pause_after=None, pause=0):
+    """A 200 text/event-stream reply; events are data strings or (event, data) pairs. The
+    stream can be cut inside an event, stall (and end) or pause (and go on)."""
     return {"kind": "stream", "events": events, "cut_after": cut_after,
-            "stall_after": stall_after, "stall": stall}
+            "stall_after": stall_after, "stall": stall, "pause_after": pause_after,
+            "pause": pause}
 
 
 def status(code, body, headers=None):
@@ -122,6 +124,8 @@ class FakeModel:
                     if reply["stall_after"] is not None and i == reply["stall_after"]:
                         time.sleep(reply["stall"])
                         return
+                    if reply["pause_after"] is not None and i == reply["pause_after"]:
+                        time.sleep(reply["pause"])
                     if isinstance(e, tuple):
                         frame = f"event: {e[0]}\ndata: {e[1]}\n\n"
                     else:

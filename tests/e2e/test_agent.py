@@ -11,14 +11,15 @@ the native image like test_sandbox_native.py (it fails, or skips, and says why w
 import json
 import os
 import secrets
-import shutil
 import subprocess
-from pathlib import Path
+import threading
+import time
 
 import pytest
 
 from conftest import PINCER
 from fakemodel import FakeModel, anthropic_events, openai_chunks, status, stream
+from test_gateway import Gateway
 from test_sandbox_native import IMAGE, image_store  # noqa: F401 (a fixture)
 
 KEY = "sk-test-" + secrets.token_hex(12)
@@ -40,6 +41,7 @@ class Setup:
         self.cfg = tmp_path / "pincer.json5"
         prefix = f"pincer-a{secrets.token_hex(3)}-"
         self.cfg.write_text(f"""{{
+  gateway: {{ http: {{ endpoints: {{ chatCompletions: {{ enabled: true }} }} }} }},
   models: {{ providers: {{
     fake: {{ baseUrl: "{model.url}/v1", apiKey: "${{FAKE_MODEL_KEY}}", api: "openai-completions",
             timeoutSeconds: 3, models: [{{ id: "fake-model" }}] }},
@@ -314,6 +316,84 @@ def test_auth_failure_and_unknown_model(setup):
     p = s.agent("hi")
     assert p.returncode == 1 and 'unknown model "fake/nope"' in p.stderr
     assert len(s.model.requests) == n
+
+
+def chat(g, body, **kw):
+    status, data, resp = g.request("POST", "/v1/chat/completions", body, **kw)
+    return status, data, resp
+
+
+def test_chat_completions(setup, image_store):  # noqa: F811
+    s = setup
+    s.link_images(image_store)
+    g = Gateway(s.dir, s.cfg, env={"FAKE_MODEL_KEY": KEY})
+    try:
+        # non-streaming, with a tool call that runs in the main agent's sandbox (via the worker)
+        s.model.script = [
+            stream(openai_chunks(None, [("call_1", "exec", {"command": "echo via-gateway"})])),
+            stream(openai_chunks("The command said via-gateway.")),
+        ]
+        st, data, resp = chat(g, {"model": "pincer/main", "user": "alice",
+                                  "messages": [{"role": "system", "content": "be nice"},
+                                               {"role": "user", "content": "run it"}]})
+        assert st == 200, data
+        doc = json.loads(data)
+        assert doc["object"] == "chat.completion" and doc["model"] == "pincer/main"
+        assert doc["id"].startswith("chatcmpl-")
+        assert doc["choices"] == [{"index": 0, "finish_reason": "stop", "message": {
+            "role": "assistant", "content": "The command said via-gateway."}}]
+        assert doc["usage"]["prompt_tokens"] == 22
+        tool_msg = s.model.requests[1]["body"]["messages"][-1]
+        assert tool_msg["role"] == "tool" and "via-gateway" in tool_msg["content"]
+        msgs = s.transcript("agent:main:openai-user:alice")
+        assert roles(msgs) == ["user", "assistant", "toolResult", "assistant"]
+        assert msgs[2]["isError"] is False
+
+        # streaming, openclaw/<id>, the same user: the same session, history included; the
+        # gateway's loop keeps answering while the run waits for the model
+        s.model.script = [stream(openai_chunks("Second answer, streamed."), pause_after=1,
+                                 pause=1.5)]
+        out = {}
+
+        def go():
+            out["r"] = chat(g, {"model": "openclaw/main", "user": "alice", "stream": True,
+                                "messages": [{"role": "user", "content": "again"}]})
+        t = threading.Thread(target=go)
+        t.start()
+        time.sleep(0.5)
+        t0 = time.time()
+        assert g.request("GET", "/health", auth=False)[0] == 200
+        assert time.time() - t0 < 0.5
+        t.join(30)
+        st, data, resp = out["r"]
+        assert st == 200 and resp.getheader("Content-Type").startswith("text/event-stream")
+        events = [line[6:] for line in data.decode().split("\n\n") if line.startswith("data: ")]
+        assert events[-1] == "[DONE]"
+        chunks = [json.loads(e) for e in events[:-1]]
+        assert all(c["object"] == "chat.completion.chunk" for c in chunks)
+        assert chunks[0]["choices"][0]["delta"]["role"] == "assistant"
+        text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
+        assert text == "Second answer, streamed."
+        assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
+        assert len(s.model.requests[-1]["body"]["messages"]) == 6  # system + 4 + new user
+
+        # errors
+        st, data, _ = chat(g, {"model": "pincer/nobody", "messages": [
+            {"role": "user", "content": "x"}]})
+        assert st == 400 and "unknown model" in json.loads(data)["error"]["message"]
+        st, data, _ = chat(g, {"model": "pincer/main", "messages": []})
+        assert st == 400
+        st, data, _ = chat(g, {"model": "pincer/main", "messages": [
+            {"role": "user", "content": "x"}]}, auth=False)
+        assert st == 401
+        s.model.script = [status(401, {"error": {"message": "bad key"}})]
+        st, data, _ = chat(g, {"model": "pincer/main", "messages": [
+            {"role": "user", "content": "x"}]})
+        assert st == 502 and "rejected the API key" in json.loads(data)["error"]["message"]
+    finally:
+        g.stop()
+    assert KEY not in g.errpath.read_text()
+    s.assert_key_not_stored()
 
 
 def test_cli_usage_errors(setup):
