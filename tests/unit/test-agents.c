@@ -17,8 +17,7 @@ typedef struct Seen {
         size_t n;
 } Seen;
 
-static int record(const char *event, const char *data, size_t len, void *userdata,
-                  PcError *reterr)
+static int record(const char *event, const char *data, size_t len, void *userdata, PcError *reterr)
 {
         Seen *s = userdata;
         assert_true(s->n < 8);
@@ -38,8 +37,8 @@ static void test_sse_split_anywhere(void **state)
                 pc_sse_init(&p, record, &s);
                 PcError err = PC_ERROR_INIT;
                 for (size_t off = 0; off < sizeof(stream) - 1; off += chunk) {
-                        size_t n = sizeof(stream) - 1 - off < chunk ? sizeof(stream) - 1 - off
-                                                                     : chunk;
+                        size_t n =
+                                sizeof(stream) - 1 - off < chunk ? sizeof(stream) - 1 - off : chunk;
                         assert_int_equal(pc_sse_feed(&p, stream + off, n, &err), 0);
                 }
                 assert_int_equal(s.n, 3);
