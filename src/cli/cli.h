@@ -33,6 +33,7 @@ extern const PcVerb pc_verb_sessions;
 extern const PcVerb pc_verb_tools;
 extern const PcVerb pc_verb_image;
 extern const PcVerb pc_verb_gateway;
+extern const PcVerb pc_verb_onboard;
 
 const PcVerb *const *pc_cli_verbs(void);
 const PcVerb *pc_cli_find_verb(const char *name);

@@ -13,6 +13,7 @@ struct PcConfig {
         bool file_exists;
         json_t *root;
         json_t *keepalive; /* every parsed document: keeps container addresses unique for pos */
+        json_t *sources;   /* the paths of the files read (top file, then $include targets) */
         PcJsonPos *pos;
         PcSourceFiles files;
         PcAgent *agents;

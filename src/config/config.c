@@ -23,6 +23,7 @@ PcConfig *pc_config_unref(PcConfig *c)
         free(c->agents);
         json_decref(c->root);
         json_decref(c->keepalive);
+        json_decref(c->sources);
         pc_jsonpos_free(c->pos);
         pc_source_files_clear(&c->files);
         free(c->path);
@@ -35,6 +36,11 @@ PcConfig *pc_config_unref(PcConfig *c)
 const char *pc_config_path(const PcConfig *c)
 {
         return c->path;
+}
+
+const char *pc_config_source(const PcConfig *c, size_t i)
+{
+        return json_string_value(json_array_get(c->sources, i));
 }
 
 bool pc_config_file_exists(const PcConfig *c)

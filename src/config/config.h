@@ -73,6 +73,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(PcConfig *, pc_config_unref);
 
 const char *pc_config_path(const PcConfig *c);
 bool pc_config_file_exists(const PcConfig *c); /* false: defaults only */
+/* The i-th file the snapshot was read from (the top file, then $include targets), or NULL past
+ * the last: what a config watcher watches. */
+const char *pc_config_source(const PcConfig *c, size_t i);
 const char *pc_config_state_dir(const PcConfig *c);
 const json_t *pc_config_root(const PcConfig *c); /* includes and ${VAR} resolved */
 

@@ -93,6 +93,7 @@ int pc__parse_file(PcLoadCtx *ctx, const char *path, const char *name, json_t **
 {
         _cleanup_buf_ PcBuf text = PC_BUF_INIT;
         PcError err = PC_ERROR_INIT;
+        json_array_append_new(ctx->cfg->sources, json_string(path));
         int r = read_file(path, &text, &err);
         if (r < 0) {
                 pc_diags_add(ctx->diags, PC_DIAG_ERROR, "", name, 0, 0,
@@ -118,6 +119,7 @@ static PcConfig *config_new(const PcConfigLoadOptions *o)
         cfg->n_ref = 1;
         cfg->home = default_home(o);
         cfg->keepalive = json_array();
+        cfg->sources = json_array();
         cfg->pos = pc_jsonpos_new();
 
         PcLoadCtx tmp = {.env = o ? o->env : NULL, .env_userdata = o ? o->env_userdata : NULL};

@@ -89,6 +89,39 @@ void pc__gateway_worker_stop(PcGatewayWorker *w, bool abandon);
 /* The HTTP deny list (gateway spec §1.6) for a normalised tool name, with gateway.tools. */
 bool pc__gateway_http_denied(const PcConfig *cfg, const char *tool);
 
+/* ---- metrics.c (any thread: relaxed atomics, no lock) -------------------------------------- */
+
+void pc__gateway_metrics_start(void);
+/* path is the request path (unknown ones count as route "other"). */
+void pc__gateway_metrics_request(const char *path, int status, uint64_t duration_ns);
+/* Around each tool call (worker thread): started, then the finished call with its status. */
+void pc__gateway_metrics_tool_started(void);
+void pc__gateway_metrics_tool_call(const char *tool, int status, uint64_t duration_ns);
+void pc__gateway_metrics_reload(bool ok);
+/* The sandbox gauge from pc_sandbox_manager_list()'s array; _due says a refresh is wanted. */
+void pc__gateway_metrics_sandboxes_set(const json_t *list);
+bool pc__gateway_metrics_sandboxes_due(void);
+struct PcBuf;
+void pc__gateway_metrics_render(struct PcBuf *out, size_t open_connections, size_t queued);
+
+/* ---- notify.c ---------------------------------------------------------------------------- */
+
+/* sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET ('@' = abstract name).
+ * Nothing when it is unset. Returns 0 / -errno (the caller logs at debug level). */
+int pc__gateway_notify(const char *state);
+
+/* ---- watch.c ----------------------------------------------------------------------------- */
+
+typedef struct PcGatewayWatch PcGatewayWatch;
+typedef void (*PcGatewayWatchFn)(void *userdata);
+/* Watches the files the config was read from (its directory entries, so a file replaced by
+ * rename is seen), and calls fn debounce_ms after the last change. Loop thread. */
+PcGatewayWatch *pc__gateway_watch_new(uv_loop_t *loop, unsigned debounce_ms, PcGatewayWatchFn fn,
+                                      void *userdata);
+/* Sets the watched files (absolute or relative paths); replaces the previous set. */
+void pc__gateway_watch_set(PcGatewayWatch *w, const char *const *files, size_t n);
+void pc__gateway_watch_free(PcGatewayWatch *w);
+
 /* ---- server.c / http.c ------------------------------------------------------------------- */
 
 struct lws_context;
@@ -103,6 +136,7 @@ typedef struct PcGateway {
         const PcConfigLoadOptions *load;
         uv_signal_t sig_hup, sig_term, sig_int;
         uv_timer_t drain_timer;
+        PcGatewayWatch *watch; /* NULL when gateway.reload.mode is "off" */
         size_t n_conns;
         size_t n_awaiting; /* connections waiting for a tool call's response */
         bool draining;

@@ -26,12 +26,16 @@
 #include "base/error.h"
 #include "config/config.h"
 
-#define PC_GATEWAY_DEFAULT_PORT      18789
-#define PC_GATEWAY_MAX_BODY          (2u * 1024u * 1024u) /* POST /tools/invoke body: 413 beyond */
-#define PC_GATEWAY_MAX_CONNECTIONS   256                  /* 503 beyond */
-#define PC_GATEWAY_MAX_HEADER_BYTES  8192                 /* all request headers of one request */
-#define PC_GATEWAY_DRAIN_TIMEOUT_MS  30000
-#define PC_GATEWAY_PRUNE_INTERVAL_MS (5 * 60 * 1000)
+#define PC_GATEWAY_DEFAULT_PORT               18789
+#define PC_GATEWAY_MAX_BODY                   (2u * 1024u * 1024u) /* POST /tools/invoke body: 413 beyond */
+#define PC_GATEWAY_MAX_CONNECTIONS            256                  /* 503 beyond */
+#define PC_GATEWAY_MAX_HEADER_BYTES           8192 /* all request headers of one request */
+#define PC_GATEWAY_DRAIN_TIMEOUT_MS           30000
+#define PC_GATEWAY_PRUNE_INTERVAL_MS          (5 * 60 * 1000)
+#define PC_GATEWAY_MAX_HEADER_BUFFER          (16u * 1024u) /* libwebsockets' buffer: closed beyond */
+#define PC_GATEWAY_HEADER_TIMEOUT_S           10 /* the request headers must arrive within this */
+#define PC_GATEWAY_IO_TIMEOUT_S               30 /* a request body, or a response, may stall this long */
+#define PC_GATEWAY_METRICS_SANDBOX_REFRESH_MS 30000
 
 typedef struct PcGatewayOptions {
         /* Owned by the gateway from the call on (freed on return, also on failure): the tool

@@ -32,6 +32,7 @@ typedef struct Conn {
         char path[128];
         uint64_t start_ns;
         bool want_body;
+        uint64_t body_deadline_ns; /* the whole body must have arrived by then */
         bool body_over;
         bool unauthorized;
         PcBuf body;
@@ -101,6 +102,7 @@ static void log_request(const Conn *c)
         uint64_t us = (uv_hrtime() - c->start_ns) / 1000;
         log_info("%s %s %d %llu.%03llums", c->method_name, c->path, c->status,
                  (unsigned long long) (us / 1000), (unsigned long long) (us % 1000));
+        pc__gateway_metrics_request(c->path, c->status, us * 1000);
 }
 
 static int add_header(struct lws *wsi, const char *name, const char *value, unsigned char **p,
@@ -258,6 +260,41 @@ static void copy_path(char *dst, size_t n, const char *src)
         dst[i] = 0;
 }
 
+/* The request line and the headers libwebsockets parsed, in bytes (what PC_GATEWAY_MAX_HEADER_BYTES
+ * limits; unknown headers are only bounded by libwebsockets' buffer). */
+static size_t header_bytes(struct lws *wsi)
+{
+        size_t n = 0;
+        for (int t = 0; t < WSI_TOKEN_COUNT; t++) {
+                int len = lws_hdr_total_length(wsi, (enum lws_token_indexes) t);
+                if (len > 0)
+                        n += (size_t) len;
+        }
+        return n;
+}
+
+/* GET /metrics: the Prometheus text format, with the same auth as /tools/invoke. */
+static void metrics(PcGateway *g, Conn *c, struct lws *wsi)
+{
+        if (c->method != M_GET && c->method != M_HEAD) {
+                c->allow = "GET, HEAD";
+                respond(c, 405, "text/plain", "Method Not Allowed");
+                return;
+        }
+        char auth[4200] = "";
+        int n = lws_hdr_copy(wsi, auth, sizeof(auth), WSI_TOKEN_HTTP_AUTHORIZATION);
+        bool ok = pc__gateway_auth_check(&g->auth, n > 0 ? auth : NULL);
+        explicit_bzero(auth, sizeof(auth));
+        if (!ok) {
+                respond_error(c, 401, "Unauthorized", "unauthorized");
+                return;
+        }
+        _cleanup_buf_ PcBuf out = PC_BUF_INIT;
+        pc__gateway_metrics_render(&out, g->n_conns,
+                                   g->worker ? pc__gateway_worker_busy(g->worker) : 0);
+        respond(c, 200, "text/plain; version=0.0.4; charset=utf-8", out.buf);
+}
+
 static int on_http(PcGateway *g, Conn *c, struct lws *wsi, const char *uri)
 {
         conn_reset(g, c);
@@ -276,6 +313,12 @@ static int on_http(PcGateway *g, Conn *c, struct lws *wsi, const char *uri)
                 respond_error(c, 503, "Too many connections", "unavailable");
                 return 0;
         }
+        if (header_bytes(wsi) > PC_GATEWAY_MAX_HEADER_BYTES) {
+                c->close_after = true;
+                respond_error(c, 431, "Request header fields too large (at most 8192 bytes in all)",
+                              "invalid_request_error");
+                return 0;
+        }
         if (streq(c->path, "/health") || streq(c->path, "/healthz")) {
                 if (c->method == M_GET || c->method == M_HEAD)
                         respond(c, 200, "application/json", health_body);
@@ -283,6 +326,10 @@ static int on_http(PcGateway *g, Conn *c, struct lws *wsi, const char *uri)
                         c->allow = "GET, HEAD";
                         respond(c, 405, "text/plain", "Method Not Allowed");
                 }
+                return 0;
+        }
+        if (streq(c->path, "/metrics")) {
+                metrics(g, c, wsi);
                 return 0;
         }
         if (!streq(c->path, "/tools/invoke") && !streq(c->path, "/v1/chat/completions")) {
@@ -311,7 +358,10 @@ static int on_http(PcGateway *g, Conn *c, struct lws *wsi, const char *uri)
         if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
                 /* libwebsockets 4.1 does not decode chunked request bodies. */
                 c->close_after = true;
-                respond_error(c, 411, "Content-Length required (chunked bodies are not supported)",
+                respond_error(c, 411,
+                              "Content-Length required: chunked request bodies are not "
+                              "supported; send the body with a Content-Length header (at most "
+                              "2 MB)",
                               "invalid_request_error");
                 return 0;
         }
@@ -320,6 +370,7 @@ static int on_http(PcGateway *g, Conn *c, struct lws *wsi, const char *uri)
                 return 0;
         }
         c->want_body = true;
+        c->body_deadline_ns = c->start_ns + (uint64_t) PC_GATEWAY_IO_TIMEOUT_S * 1000000000u;
         return 0;
 }
 
@@ -327,6 +378,15 @@ static int on_body(Conn *c, const void *in, size_t len)
 {
         if (!c->want_body || c->body_over)
                 return 0;
+        /* libwebsockets restarts its timeout on every read: a body trickling in a byte at a
+         * time is cut here. */
+        if (uv_hrtime() > c->body_deadline_ns) {
+                c->body_over = true;
+                pc_buf_release(&c->body);
+                c->close_after = true;
+                respond_error(c, 408, "Request body not received within 30 s", "timeout");
+                return 0;
+        }
         if (c->body.len + len > PC_GATEWAY_MAX_BODY) {
                 c->body_over = true;
                 pc_buf_release(&c->body);

@@ -77,6 +77,14 @@ static void lws_emit(int level, const char *line)
                 log_debug("libwebsockets: %.*s", (int) n, line);
 }
 
+static void notify(const char *state)
+{
+        int r = pc__gateway_notify(state);
+        if (r < 0)
+                log_debug("Failed to notify the service manager ($NOTIFY_SOCKET): %s, ignoring",
+                          strerror(-r));
+}
+
 static void stop_now(PcGateway *g, bool abandon)
 {
         if (g->stopping)
@@ -110,6 +118,7 @@ static void on_term(uv_signal_t *s, int signum)
         if (g->draining)
                 return;
         g->draining = true;
+        notify("STOPPING=1");
         size_t busy = pc__gateway_worker_busy(g->worker);
         log_info("%s: shutting down%s", strsignal(signum),
                  busy ? ", waiting for the tool call in flight" : "");
@@ -117,22 +126,80 @@ static void on_term(uv_signal_t *s, int signum)
         pc__gateway_maybe_stop(g);
 }
 
-static void on_hup(uv_signal_t *s, int signum)
+/* Watches the files cfg was read from (the config file even when it does not exist yet, so
+ * creating it is seen). */
+static void watch_files_of(PcGateway *g, const PcConfig *cfg)
 {
-        PcGateway *g = s->data;
+        if (!g->watch)
+                return;
+        const char *files[PC_CONFIG_MAX_INCLUDE_FILES + 2];
+        size_t n = 0;
+        files[n++] = pc_config_path(cfg);
+        for (size_t i = 0; n < ELEMENTSOF(files) && pc_config_source(cfg, i); i++)
+                files[n++] = pc_config_source(cfg, i);
+        pc__gateway_watch_set(g->watch, files, n);
+}
+
+/* SIGHUP and a changed config file: load and fully validate a new snapshot; keep the old one
+ * when that fails. */
+static void reload(PcGateway *g, const char *why)
+{
+        if (g->draining)
+                return;
+        char msg[64];
+        snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
+                 (unsigned long long) (uv_hrtime() / 1000));
+        notify(msg);
         _cleanup_diags_ PcDiags diags = PC_DIAGS_INIT;
         PcConfig *cfg = NULL;
         PcError err = PC_ERROR_INIT;
         if (pc_config_load(g->load, &diags, &cfg, &err) < 0) {
                 _cleanup_buf_ PcBuf text = PC_BUF_INIT;
                 pc_diags_format_text(&diags, &text);
-                log_error("Failed to reload the configuration, keeping the old one: %s%s%s",
-                          err.msg, text.len ? "\n" : "", text.buf);
+                log_error("Failed to reload the configuration, keeping the old one (%s): %s%s%s",
+                          why, err.msg, text.len ? "\n" : "", text.buf);
+                pc__gateway_metrics_reload(false);
+                notify("READY=1");
                 return;
         }
-        log_info("configuration reloaded from %s (gateway.port, bind and auth need a restart)",
-                 pc_config_file_exists(cfg) ? pc_config_path(cfg) : "(defaults)");
+        log_info("configuration reloaded from %s (%s; gateway.port, bind and auth need a "
+                 "restart)",
+                 pc_config_file_exists(cfg) ? pc_config_path(cfg) : "(defaults)", why);
+        pc__gateway_metrics_reload(true);
+        watch_files_of(g, cfg);
         pc__gateway_worker_take_config(g->worker, cfg);
+        notify("READY=1");
+}
+
+static void on_hup(uv_signal_t *s, int signum)
+{
+        (void) signum;
+        reload(s->data, "SIGHUP");
+}
+
+static void on_file_change(void *userdata)
+{
+        reload(userdata, "file changed");
+}
+
+/* gateway.reload: mode "off" leaves the files alone (SIGHUP still reloads); the other modes
+ * watch them. Everything Pincer can apply live is applied live, so "hot", "hybrid" and
+ * "restart" behave the same; the listener settings are logged as needing a restart. */
+static void start_watch(PcGateway *g, const PcConfig *cfg)
+{
+        const json_t *rl =
+                json_object_get(json_object_get(pc_config_root(cfg), "gateway"), "reload");
+        const char *mode = json_string_value(json_object_get(rl, "mode"));
+        const json_t *deb = json_object_get(rl, "debounceMs");
+        if (mode && streq(mode, "off")) {
+                log_info("config file watch off (gateway.reload.mode), SIGHUP reloads");
+                return;
+        }
+        json_int_t ms = json_is_integer(deb) ? json_integer_value(deb) : 300;
+        if (ms < 0 || ms > 600000)
+                ms = 300;
+        g->watch = pc__gateway_watch_new(&g->loop, (unsigned) ms, on_file_change, g);
+        watch_files_of(g, cfg);
 }
 
 static void close_handle(uv_handle_t *h)
@@ -196,10 +263,11 @@ int pc_gateway_run(const PcConfig *cfg, const PcGatewayOptions *opts, PcError *r
         info.foreign_loops = loops;
         info.user = g;
         info.pcontext = &g->lws;
-        info.max_http_header_data = PC_GATEWAY_MAX_HEADER_BYTES;
-        info.max_http_header_pool = 64;
+        info.max_http_header_data = PC_GATEWAY_MAX_HEADER_BUFFER;
+        info.max_http_header_pool = PC_GATEWAY_MAX_CONNECTIONS;
         info.fd_limit_per_thread = PC_GATEWAY_MAX_CONNECTIONS + 64;
-        info.timeout_secs = 30;
+        info.timeout_secs = PC_GATEWAY_IO_TIMEOUT_S;
+        info.timeout_secs_ah_idle = PC_GATEWAY_HEADER_TIMEOUT_S;
         info.keepalive_timeout = 5;
         g->lws = lws_create_context(&info);
         if (!g->lws)
@@ -240,11 +308,14 @@ int pc_gateway_run(const PcConfig *cfg, const PcGatewayOptions *opts, PcError *r
                 uv_timer_init(&g->loop, &g->drain_timer);
                 g->drain_timer.data = g;
                 signal(SIGPIPE, SIG_IGN);
+                pc__gateway_metrics_start();
+                start_watch(g, cfg);
 
                 log_info("listening on http://%s:%d (auth %s%s, config %s)", host, port,
                          pc__gateway_auth_mode_name(g->auth.mode),
                          g->auth.ephemeral ? ", ephemeral token" : "",
                          pc_config_file_exists(cfg) ? pc_config_path(cfg) : "(none: defaults)");
+                notify("READY=1");
                 uv_run(&g->loop, UV_RUN_DEFAULT);
                 log_info("stopped");
         }
@@ -263,6 +334,8 @@ int pc_gateway_run(const PcConfig *cfg, const PcGatewayOptions *opts, PcError *r
                 for (int i = 0; i < 100 && g->lws && uv_run(&g->loop, UV_RUN_NOWAIT); i++)
                         ;
         }
+        pc__gateway_watch_free(g->watch);
+        g->watch = NULL;
         if (r >= 0) {
                 close_handle((uv_handle_t *) &g->sig_hup);
                 close_handle((uv_handle_t *) &g->sig_term);

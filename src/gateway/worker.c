@@ -84,6 +84,19 @@ bool pc__gateway_http_denied(const PcConfig *cfg, const char *tool)
         return dflt && !list_has(json_object_get(gt, "allow"), tool);
 }
 
+/* The pincer_sandboxes gauge of GET /metrics (asks each backend, so at most every 30 s). */
+static void refresh_sandbox_metrics(PcGatewayWorker *w, const PcConfig *cfg)
+{
+        json_t *list = NULL;
+        PcError err = PC_ERROR_INIT;
+        if (pc_sandbox_manager_list(w->manager, cfg, NULL, &list, &err) < 0) {
+                log_debug("Failed to list sandboxes for the metrics: %s, ignoring", err.msg);
+                return;
+        }
+        pc__gateway_metrics_sandboxes_set(list);
+        json_decref(list);
+}
+
 static void run_job(PcGatewayWorker *w, const PcConfig *cfg, PcGatewayJob *j)
 {
         PcInvokeResponse resp;
@@ -97,11 +110,14 @@ static void run_job(PcGatewayWorker *w, const PcConfig *cfg, PcGatewayJob *j)
                 .hidden = j->caller ? NULL : pc__gateway_http_denied, /* an agent run's call */
         };
         PcError err = PC_ERROR_INIT;
+        uint64_t t0 = uv_hrtime();
+        pc__gateway_metrics_tool_started();
         if (pc_dispatch_invoke(cfg, w->manager, &req, &resp, &err) < 0)
                 log_warning("Failed to write the audit record of a tool call, continuing: %s",
                             err.msg);
         json_t *doc = pc_invoke_response_json(&resp);
         j->status = resp.status;
+        pc__gateway_metrics_tool_call(j->tool, resp.status, uv_hrtime() - t0);
         j->body = json_dumps(doc, JSON_COMPACT);
         if (!j->body)
                 abort(); /* out of memory */
@@ -110,6 +126,8 @@ static void run_job(PcGatewayWorker *w, const PcConfig *cfg, PcGatewayJob *j)
                 j->response = resp; /* the job owns it now */
         else
                 pc_invoke_response_release(&resp);
+        if (pc__gateway_metrics_sandboxes_due())
+                refresh_sandbox_metrics(w, cfg);
 }
 
 static void prune(PcGatewayWorker *w, const PcConfig *cfg)
@@ -127,6 +145,7 @@ static void prune(PcGatewayWorker *w, const PcConfig *cfg)
                          json_string_value(json_object_get(o, "result")),
                          json_string_value(json_object_get(o, "reason")));
         json_decref(report);
+        refresh_sandbox_metrics(w, cfg);
 }
 
 static void worker_main(void *arg)
