@@ -340,8 +340,11 @@ static void on_finished(uv_async_t *h)
         j->body = run->answer;
         j->ctype = run->ctype;
         run->answer = NULL;
-        pc__gateway_job_done(j, run->g);
+        PcGateway *g = run->g;
         uv_close((uv_handle_t *) &run->async, on_closed);
+        pc__gateway_job_done(j, g);
+        g->n_awaiting--; /* the run itself (see pc__gateway_chat_start) */
+        pc__gateway_maybe_stop(g);
 }
 
 void pc__gateway_chat_start(PcGateway *g, PcGatewayJob *job, PcBuf *body)
@@ -355,6 +358,10 @@ void pc__gateway_chat_start(PcGateway *g, PcGatewayJob *job, PcBuf *body)
         uv_cond_init(&run->cond);
         uv_async_init(&g->loop, &run->async, on_finished);
         run->async.data = run;
+        /* The run counts as awaited on its own, also after its client went away: a draining
+         * gateway waits for it (or abandons it at the drain timeout) instead of freeing the
+         * worker and the loop under it. */
+        g->n_awaiting++;
         run->has_thread = uv_thread_create(&run->thread, run_main, run) == 0;
         if (!run->has_thread) {
                 answer_error(run, 503, "unavailable", "cannot start a thread for the run");

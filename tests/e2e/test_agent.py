@@ -396,6 +396,20 @@ def test_chat_completions(setup, image_store):  # noqa: F811
     s.assert_key_not_stored()
 
 
+def test_gateway_drains_a_run_whose_client_left(setup):
+    s = setup
+    g = Gateway(s.dir, s.cfg, env={"FAKE_MODEL_KEY": KEY})
+    try:
+        s.model.script = [stream(openai_chunks("late answer"), pause_after=1, pause=2)]
+        with pytest.raises(OSError):  # the client gives up while the model is still talking
+            chat(g, {"model": "pincer/main", "user": "bob",
+                     "messages": [{"role": "user", "content": "hi"}]}, timeout=0.5)
+        time.sleep(0.2)
+    finally:
+        g.stop()  # SIGTERM: exits 0 once the run has finished, without a sanitizer report
+    assert "late answer" in json.dumps(s.transcript("agent:main:openai-user:bob"))
+
+
 def test_cli_usage_errors(setup):
     p = setup.pincer("agent")
     assert p.returncode == 2 and "--message TEXT is required" in p.stderr
