@@ -410,6 +410,40 @@ def test_gateway_drains_a_run_whose_client_left(setup):
     assert "late answer" in json.dumps(s.transcript("agent:main:openai-user:bob"))
 
 
+def test_one_run_per_session(setup):
+    """A second message to a busy session waits for the first run: turns never interleave."""
+    s = setup
+    s.model.script = [stream(openai_chunks("first answer"), pause_after=1, pause=1.5),
+                      stream(openai_chunks("second answer"))]
+    e = {k: v for k, v in os.environ.items() if not k.startswith("PINCER_")}
+    e.update(PINCER_STATE_DIR=str(s.state), FAKE_MODEL_KEY=KEY)
+    procs = []
+    for text in ("one", "two"):
+        procs.append(subprocess.Popen([PINCER, "agent", "--message", text, "--config",
+                                       str(s.cfg)], env=e, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True))
+        time.sleep(0.4)
+    outs = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    msgs = s.transcript("agent:main:main")
+    assert roles(msgs) == ["user", "assistant", "user", "assistant"]
+    assert msgs[0]["content"][0]["text"] == "one" and msgs[2]["content"][0]["text"] == "two"
+    # the second run saw the whole first turn
+    assert len(s.model.requests[1]["body"]["messages"]) == 4
+
+
+def test_run_time_limit(setup):
+    s = setup
+    s.cfg.write_text(s.cfg.read_text().replace("bootstrapMaxChars: 2000,",
+                                               "bootstrapMaxChars: 2000, timeoutSeconds: 1,"))
+    s.model.script = [stream(openai_chunks("too slow"), pause_after=1, pause=2.5)]
+    t0 = time.time()
+    p = s.agent("hi")
+    assert p.returncode == 1 and time.time() - t0 < 2.5
+    assert "the run hit its time limit (agents.defaults.timeoutSeconds)" in p.stderr
+    assert roles(s.transcript("agent:main:main")) == ["user", "assistant"]
+
+
 def test_cli_usage_errors(setup):
     p = setup.pincer("agent")
     assert p.returncode == 2 and "--message TEXT is required" in p.stderr
