@@ -18,8 +18,9 @@
  * - the session is agent:<id>:openai-user:<user> when the request has `user` (stable), else a
  *   new agent:<id>:openai:<random> per request (stateless);
  * - stream: true answers in OpenAI's chunk shape (text/event-stream, data: ... data: [DONE]),
- *   but the chunks are sent when the run has finished: writing them while the run goes on
- *   waits for a streaming writer in http.c;
+ *   each text delta written as it arrives; the body ends with the connection (no
+ *   Content-Length). A run that fails before its first delta answers with an HTTP error; one
+ *   that fails later ends the stream with data: {"error":{...}} and data: [DONE];
  * - errors: 400 invalid_request_error (bad body, unknown agent, the agent's model config),
  *   404 when the endpoint is disabled, 502 api_error when the model failed.
  */
@@ -47,6 +48,15 @@ typedef struct ChatRun {
         int status;
         char *answer;
         const char *ctype;
+        /* stream: true, under lock: chunks not yet handed to the loop, and whether the run is
+         * over (answer set) */
+        bool stream;
+        char *model;
+        char id[48];
+        time_t created;
+        PcBuf pending;
+        bool started; /* the first chunk went out: the answer is a stream from then on */
+        bool finished;
         /* tool hops */
         uv_mutex_t lock;
         uv_cond_t cond;
@@ -179,12 +189,23 @@ static void sse_chunk(PcBuf *b, const char *id, const char *model, time_t create
         json_decref(chunk);
 }
 
+/* Run thread: one text delta becomes a chunk, handed to the loop thread to write now. */
 static void text_delta(const char *text, size_t len, void *userdata)
 {
-        PcBuf *deltas = userdata;
-        /* one JSON string per delta, NUL-separated */
-        pc_buf_add(deltas, text, len);
-        pc_buf_addch(deltas, '\0');
+        ChatRun *run = userdata;
+        json_t *content = json_stringn(text, len);
+        if (!content)
+                return;
+        uv_mutex_lock(&run->lock);
+        if (!run->started) {
+                sse_chunk(&run->pending, run->id, run->model, run->created,
+                          json_pack("{s:s,s:s}", "role", "assistant", "content", ""), NULL);
+                run->started = true;
+        }
+        sse_chunk(&run->pending, run->id, run->model, run->created,
+                  json_pack("{s:o}", "content", content), NULL);
+        uv_mutex_unlock(&run->lock);
+        uv_async_send(&run->async);
 }
 
 static void run_chat(ChatRun *run, const PcConfig *cfg)
@@ -237,8 +258,11 @@ static void run_chat(ChatRun *run, const PcConfig *cfg)
                 json_decref(doc);
                 return;
         }
-        PcBuf deltas;
-        pc_buf_init(&deltas);
+        _cleanup_free_ char *hex = random_hex(12);
+        snprintf(run->id, sizeof(run->id), "chatcmpl-%s", hex);
+        run->created = time(NULL);
+        run->model = xstrdup(model);
+        run->stream = stream;
         PcAgentRunRequest req = {
                 .agent_id = agent->id,
                 .session_key = key,
@@ -249,55 +273,53 @@ static void run_chat(ChatRun *run, const PcConfig *cfg)
                 .invoke = hop_invoke,
                 .invoke_userdata = run,
         };
-        PcAgentEvents ev = {.text_delta = text_delta, .userdata = &deltas};
+        PcAgentEvents ev = {.text_delta = text_delta, .userdata = run};
         PcAgentRunResult res;
         int r = pc_agent_run(cfg, &req, stream ? &ev : NULL, &res, &err);
-        if (r < 0) {
+        uv_mutex_lock(&run->lock);
+        bool started = run->started;
+        uv_mutex_unlock(&run->lock);
+        if (r < 0)
                 log_warning("/v1/chat/completions %s: %s", key, err.msg);
+        if (r < 0 && !started) {
                 answer_error(run, err.kind == PC_ERROR_INVALID_ARGUMENT ? 400 : 502,
                              err.kind == PC_ERROR_INVALID_ARGUMENT ? "invalid_request_error"
                                                                    : "api_error",
                              err.msg);
-        } else {
-                _cleanup_free_ char *hex = random_hex(12);
-                _cleanup_free_ char *id = xasprintf("chatcmpl-%s", hex);
-                time_t now = time(NULL);
-                if (stream) {
-                        PcBuf b;
-                        pc_buf_init(&b);
-                        sse_chunk(&b, id, model, now,
+        } else if (stream) {
+                /* the rest of the stream: the end (or the error) and [DONE] */
+                PcBuf b;
+                pc_buf_init(&b);
+                if (!started)
+                        sse_chunk(&b, run->id, model, run->created,
                                   json_pack("{s:s,s:s}", "role", "assistant", "content", ""), NULL);
-                        for (size_t off = 0; off < deltas.len;) {
-                                const char *piece = deltas.buf + off;
-                                size_t n = strlen(piece);
-                                json_t *content = json_stringn(piece, n);
-                                if (content)
-                                        sse_chunk(&b, id, model, now,
-                                                  json_pack("{s:o}", "content", content), NULL);
-                                off += n + 1;
-                        }
-                        sse_chunk(&b, id, model, now, json_object(), "stop");
-                        pc_buf_addstr(&b, "data: [DONE]\n\n");
-                        run->status = 200;
-                        run->ctype = "text/event-stream";
-                        run->answer = pc_buf_detach(&b);
-                } else {
-                        json_t *out = json_pack(
-                                "{s:s,s:s,s:I,s:s,s:[{s:i,s:{s:s,s:s},s:s}],s:{s:I,s:I,s:I}}", "id",
-                                id, "object", "chat.completion", "created", (json_int_t) now,
-                                "model", model, "choices", "index", 0, "message", "role",
-                                "assistant", "content", res.text ? res.text : "", "finish_reason",
-                                "stop", "usage", "prompt_tokens", res.input_tokens,
-                                "completion_tokens", res.output_tokens, "total_tokens",
-                                res.input_tokens + res.output_tokens);
-                        run->status = 200;
-                        run->ctype = "application/json";
-                        run->answer = json_dumps(out, JSON_COMPACT);
-                        json_decref(out);
-                }
+                if (r < 0) {
+                        json_t *e = json_pack("{s:{s:s,s:s}}", "error", "message", err.msg, "type",
+                                              "api_error");
+                        char *es = json_dumps(e, JSON_COMPACT);
+                        pc_buf_addf(&b, "data: %s\n\n", es);
+                        free(es);
+                        json_decref(e);
+                } else
+                        sse_chunk(&b, run->id, model, run->created, json_object(), "stop");
+                pc_buf_addstr(&b, "data: [DONE]\n\n");
+                run->status = 200;
+                run->ctype = "text/event-stream";
+                run->answer = pc_buf_detach(&b);
+        } else {
+                json_t *out = json_pack(
+                        "{s:s,s:s,s:I,s:s,s:[{s:i,s:{s:s,s:s},s:s}],s:{s:I,s:I,s:I}}", "id",
+                        run->id, "object", "chat.completion", "created", (json_int_t) run->created,
+                        "model", model, "choices", "index", 0, "message", "role", "assistant",
+                        "content", res.text ? res.text : "", "finish_reason", "stop", "usage",
+                        "prompt_tokens", res.input_tokens, "completion_tokens", res.output_tokens,
+                        "total_tokens", res.input_tokens + res.output_tokens);
+                run->status = 200;
+                run->ctype = "application/json";
+                run->answer = json_dumps(out, JSON_COMPACT);
+                json_decref(out);
         }
         pc_agent_run_result_release(&res);
-        pc_buf_release(&deltas);
         pc_store_close(store);
         json_decref(doc);
 }
@@ -317,6 +339,9 @@ static void run_main(void *arg)
         pc_config_unref(cfg);
         if (!run->answer)
                 abort(); /* out of memory */
+        uv_mutex_lock(&run->lock);
+        run->finished = true;
+        uv_mutex_unlock(&run->lock);
         uv_async_send(&run->async);
 }
 
@@ -327,22 +352,41 @@ static void on_closed(uv_handle_t *h)
         uv_cond_destroy(&run->cond);
         free(run->body);
         free(run->answer);
+        free(run->model);
+        pc_buf_release(&run->pending);
         free(run);
 }
 
-static void on_finished(uv_async_t *h)
+/* Loop thread: streamed chunks go out as they come; the end answers (or ends the stream). */
+static void on_async(uv_async_t *h)
 {
         ChatRun *run = h->data;
+        uv_mutex_lock(&run->lock);
+        bool finished = run->finished, started = run->started;
+        PcBuf chunks = run->pending;
+        pc_buf_init(&run->pending);
+        uv_mutex_unlock(&run->lock);
+        PcGatewayJob *j = run->job;
+        if (chunks.len)
+                pc__gateway_job_stream(j, 200, "text/event-stream", chunks.buf, chunks.len, false);
+        pc_buf_release(&chunks);
+        if (!finished)
+                return;
         if (run->has_thread)
                 uv_thread_join(&run->thread);
-        PcGatewayJob *j = run->job;
-        j->status = run->status;
-        j->body = run->answer;
-        j->ctype = run->ctype;
-        run->answer = NULL;
         PcGateway *g = run->g;
+        if (started) {
+                pc__gateway_job_stream(j, 200, "text/event-stream", run->answer,
+                                       strlen(run->answer), true);
+                pc__gateway_job_free(j);
+        } else {
+                j->status = run->status;
+                j->body = run->answer;
+                j->ctype = run->ctype;
+                run->answer = NULL;
+                pc__gateway_job_done(j, g);
+        }
         uv_close((uv_handle_t *) &run->async, on_closed);
-        pc__gateway_job_done(j, g);
         g->n_awaiting--; /* the run itself (see pc__gateway_chat_start) */
         pc__gateway_maybe_stop(g);
 }
@@ -354,9 +398,10 @@ void pc__gateway_chat_start(PcGateway *g, PcGatewayJob *job, PcBuf *body)
         run->job = job;
         run->len = body->len;
         run->body = pc_buf_detach(body);
+        pc_buf_init(&run->pending);
         uv_mutex_init(&run->lock);
         uv_cond_init(&run->cond);
-        uv_async_init(&g->loop, &run->async, on_finished);
+        uv_async_init(&g->loop, &run->async, on_async);
         run->async.data = run;
         /* The run counts as awaited on its own, also after its client went away: a draining
          * gateway waits for it (or abandons it at the drain timeout) instead of freeing the
@@ -365,6 +410,7 @@ void pc__gateway_chat_start(PcGateway *g, PcGatewayJob *job, PcBuf *body)
         run->has_thread = uv_thread_create(&run->thread, run_main, run) == 0;
         if (!run->has_thread) {
                 answer_error(run, 503, "unavailable", "cannot start a thread for the run");
+                run->finished = true;
                 uv_async_send(&run->async);
         }
 }

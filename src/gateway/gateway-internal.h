@@ -155,3 +155,8 @@ void pc__gateway_maybe_stop(PcGateway *g);
 /* Loop thread: runs POST /v1/chat/completions for job (linked to its connection) on a thread
  * of its own; takes body's contents. The answer comes back through pc__gateway_job_done. */
 void pc__gateway_chat_start(PcGateway *g, PcGatewayJob *job, PcBuf *body);
+/* http.c, loop thread: appends to a streamed answer (no Content-Length; the connection closes
+ * after it). With end the job is detached from its connection; the caller still frees it.
+ * Nothing happens when the client went away. */
+void pc__gateway_job_stream(PcGatewayJob *job, int status, const char *ctype, const char *data,
+                            size_t len, bool end);

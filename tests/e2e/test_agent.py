@@ -8,11 +8,11 @@ plays scripted turns and keeps every request Pincer sent, which the tests check.
 The full turn runs exec, write and read in the main agent's native sandbox: it needs root and
 the native image like test_sandbox_native.py (it fails, or skips, and says why without them).
 """
+import http.client
 import json
 import os
 import secrets
 import subprocess
-import threading
 import time
 
 import pytest
@@ -349,25 +349,35 @@ def test_chat_completions(setup, image_store):  # noqa: F811
         assert roles(msgs) == ["user", "assistant", "toolResult", "assistant"]
         assert msgs[2]["isError"] is False
 
-        # streaming, openclaw/<id>, the same user: the same session, history included; the
-        # gateway's loop keeps answering while the run waits for the model
-        s.model.script = [stream(openai_chunks("Second answer, streamed."), pause_after=1,
+        # streaming, openclaw/<id>, the same user: the same session, history included. The
+        # first words arrive while the model is still talking, and the gateway's loop keeps
+        # answering meanwhile.
+        s.model.script = [stream(openai_chunks("Second answer, streamed."), pause_after=2,
                                  pause=1.5)]
-        out = {}
-
-        def go():
-            out["r"] = chat(g, {"model": "openclaw/main", "user": "alice", "stream": True,
-                                "messages": [{"role": "user", "content": "again"}]})
-        t = threading.Thread(target=go)
-        t.start()
-        time.sleep(0.5)
-        t0 = time.time()
-        assert g.request("GET", "/health", auth=False)[0] == 200
-        assert time.time() - t0 < 0.5
-        t.join(30)
-        st, data, resp = out["r"]
-        assert st == 200 and resp.getheader("Content-Type").startswith("text/event-stream")
-        events = [line[6:] for line in data.decode().split("\n\n") if line.startswith("data: ")]
+        conn = http.client.HTTPConnection("127.0.0.1", g.port, timeout=30)
+        conn.request("POST", "/v1/chat/completions", json.dumps(
+            {"model": "openclaw/main", "user": "alice", "stream": True,
+             "messages": [{"role": "user", "content": "again"}]}),
+            {"Authorization": f"Bearer {g.token}", "Content-Type": "application/json"})
+        resp = conn.getresponse()
+        assert resp.status == 200 and resp.getheader("Content-Type").startswith(
+            "text/event-stream")
+        events, first_text_at = [], None
+        while True:
+            line = resp.fp.readline()
+            if not line:
+                break
+            line = line.decode().strip()
+            if line.startswith("data: "):
+                events.append(line[6:])
+                if first_text_at is None and '"content":"Secon"' in line:
+                    first_text_at = time.time()
+                    t0 = time.time()
+                    assert g.request("GET", "/health", auth=False)[0] == 200
+                    assert time.time() - t0 < 0.5
+        done_at = time.time()
+        conn.close()
+        assert first_text_at and done_at - first_text_at > 1.0, "the stream was not incremental"
         assert events[-1] == "[DONE]"
         chunks = [json.loads(e) for e in events[:-1]]
         assert all(c["object"] == "chat.completion.chunk" for c in chunks)
@@ -375,7 +385,17 @@ def test_chat_completions(setup, image_store):  # noqa: F811
         text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
         assert text == "Second answer, streamed."
         assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
+        assert len({c["id"] for c in chunks}) == 1
         assert len(s.model.requests[-1]["body"]["messages"]) == 6  # system + 4 + new user
+
+        # a stream that breaks after its first words ends with an error event
+        s.model.script = [stream(openai_chunks("Half an answer"), cut_after=3)]
+        st, data, _ = chat(g, {"model": "pincer/main", "stream": True,
+                               "messages": [{"role": "user", "content": "x"}]})
+        events = [line[6:] for line in data.decode().split("\n\n") if line.startswith("data: ")]
+        assert st == 200 and events[-1] == "[DONE]"
+        assert "stream ended before the answer was complete" in \
+            json.loads(events[-2])["error"]["message"]
 
         # errors
         st, data, _ = chat(g, {"model": "pincer/nobody", "messages": [
