@@ -53,7 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         assert(c.turn.text.len <= PC_MODEL_MAX_TEXT_BYTES);
         bool bad[PC_MODEL_MAX_TOOL_CALLS];
         json_t *msg = pc_model_turn_message(&c.turn, "api", "provider", "model", 0, bad);
-        if (msg) {
+        assert(msg); /* whatever was streamed, the turn is a valid message */
+        {
                 size_t i;
                 json_t *block;
                 json_array_foreach (json_object_get(msg, "content"), i, block)

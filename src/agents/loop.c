@@ -396,18 +396,27 @@ int pc_agent_run(const PcConfig *cfg, const PcAgentRunRequest *req, const PcAgen
                 }
                 size_t j = 0, k;
                 json_t *block;
+                /* spec 4.1: on a length stop every tool call fails, asking to re-issue it */
+                bool cut =
+                        streq_ptr(json_string_value(json_object_get(msg, "stopReason")), "length");
                 json_array_foreach (json_object_get(msg, "content"), k, block) {
                         if (!streq_ptr(json_string_value(json_object_get(block, "type")),
                                        "toolCall"))
                                 continue;
                         json_t *result;
+                        const char *why = NULL;
                         if (deadline && pc_monotonic_ms() >= deadline)
-                                result = json_pack(
-                                        "{s:s,s:O,s:O,s:[{s:s,s:s}],s:b,s:I}", "role", "toolResult",
-                                        "toolCallId", json_object_get(block, "id"), "toolName",
-                                        json_object_get(block, "name"), "content", "type", "text",
-                                        "text", "Not run: the run hit its time limit.", "isError",
-                                        1, "timestamp", (json_int_t) wall_ms());
+                                why = "Not run: the run hit its time limit.";
+                        else if (cut)
+                                why = "Not run: the response hit the output token limit before "
+                                      "this tool call was complete; re-issue the tool call.";
+                        if (why)
+                                result = json_pack("{s:s,s:O,s:O,s:[{s:s,s:s}],s:b,s:I}", "role",
+                                                   "toolResult", "toolCallId",
+                                                   json_object_get(block, "id"), "toolName",
+                                                   json_object_get(block, "name"), "content",
+                                                   "type", "text", "text", why, "isError", 1,
+                                                   "timestamp", (json_int_t) wall_ms());
                         else
                                 result = run_tool(&run, key, block, bad[j], &turn.calls[j]);
                         j++;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/utf8.h"
 #include "model.h"
 
 void pc_model_turn_init(PcModelTurn *t, const PcModelEvents *events)
@@ -45,10 +46,14 @@ json_t *pc_model_turn_message(const PcModelTurn *t, const char *api, const char 
                 }
                 if (ret_bad_args)
                         ret_bad_args[i] = bad;
+                /* ids and names were cut at 128 bytes: keep them valid UTF-8 */
+                _cleanup_free_ char *id =
+                        pc_utf8_sanitize(c->id ? c->id : "", c->id ? strlen(c->id) : 0);
+                _cleanup_free_ char *name =
+                        pc_utf8_sanitize(c->name ? c->name : "", c->name ? strlen(c->name) : 0);
                 json_array_append_new(content,
-                                      json_pack("{s:s,s:s,s:s,s:o}", "type", "toolCall", "id",
-                                                c->id ? c->id : "", "name", c->name ? c->name : "",
-                                                "arguments", args));
+                                      json_pack("{s:s,s:s,s:s,s:o}", "type", "toolCall", "id", id,
+                                                "name", name, "arguments", args));
         }
         const char *stop = t->n_calls ? "toolUse" : "stop";
         if (t->stop_reason &&

@@ -295,6 +295,21 @@ def test_invalid_tool_arguments_go_back_to_the_model(setup):
     assert msgs[1]["content"][0]["arguments"] == {} and msgs[2]["isError"] is True
 
 
+def test_length_stop_fails_the_calls(setup):
+    """Spec 4.1: a turn cut by the token limit runs none of its tool calls."""
+    s = setup
+    s.model.script = [
+        stream(openai_chunks(None, [("call_l", "read", {"path": "a.txt"})], finish="length")),
+        stream(openai_chunks("I will try again later.")),
+    ]
+    p = s.agent("read a.txt")
+    assert p.returncode == 0, p.stderr
+    err = s.model.requests[1]["body"]["messages"][-1]
+    assert err["role"] == "tool" and "re-issue the tool call" in err["content"]
+    msgs = s.transcript("agent:main:main")
+    assert msgs[1]["stopReason"] == "length" and msgs[2]["isError"] is True
+
+
 def test_auth_failure_and_unknown_model(setup):
     s = setup
     s.model.script = [status(401, {"error": {"message": f"Incorrect API key provided: {KEY}",
