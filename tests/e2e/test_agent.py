@@ -479,6 +479,21 @@ def test_run_time_limit(setup):
     assert roles(s.transcript("agent:main:main")) == ["user", "assistant"]
 
 
+def test_cli_json(setup):
+    s = setup
+    s.model.script = [stream(openai_chunks("json answer"))]
+    p = s.pincer("agent", "--session", "work", "--json", "--message", "hi")
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    assert doc == {"ok": True, "sessionKey": "agent:main:work", "model": "fake/fake-model",
+                   "text": "json answer", "toolCalls": 0, "usage": {"input": 11, "output": 7}}
+    s.model.script = [status(500, {"error": {"message": "down"}})] * 4
+    p = s.pincer("agent", "--session", "work", "--json", "--message", "hi")
+    doc = json.loads(p.stdout)
+    assert p.returncode == 1 and doc["ok"] is False and doc["sessionKey"] == "agent:main:work"
+    assert doc["error"]["type"] == "unavailable" and "HTTP 500" in doc["error"]["message"]
+
+
 def test_cli_usage_errors(setup):
     p = setup.pincer("agent")
     assert p.returncode == 2 and "--message TEXT is required" in p.stderr
