@@ -36,6 +36,11 @@
 #include "gateway-internal.h"
 #include "store/store.h"
 
+/* Runs at once (each holds a thread, a state connection and a model connection); beyond, 429.
+ * Loop thread only. */
+#define CHAT_MAX_RUNS 16
+static unsigned n_runs;
+
 typedef struct ChatRun {
         PcGateway *g;
         PcGatewayJob *job; /* loop thread: the connection's job */
@@ -388,11 +393,22 @@ static void on_async(uv_async_t *h)
         }
         uv_close((uv_handle_t *) &run->async, on_closed);
         g->n_awaiting--; /* the run itself (see pc__gateway_chat_start) */
+        n_runs--;
         pc__gateway_maybe_stop(g);
 }
 
 void pc__gateway_chat_start(PcGateway *g, PcGatewayJob *job, PcBuf *body)
 {
+        if (n_runs >= CHAT_MAX_RUNS) {
+                pc_buf_release(body);
+                job->status = 429;
+                job->body = xasprintf("{\"error\":{\"message\":\"%u agent runs are already "
+                                      "going on; retry later\",\"type\":\"rate_limit_error\"}}",
+                                      CHAT_MAX_RUNS);
+                pc__gateway_job_done(job, g);
+                return;
+        }
+        n_runs++;
         ChatRun *run = xcalloc(1, sizeof(*run));
         run->g = g;
         run->job = job;

@@ -13,6 +13,7 @@ import json
 import os
 import secrets
 import subprocess
+import threading
 import time
 
 import pytest
@@ -492,6 +493,33 @@ def test_cli_json(setup):
     doc = json.loads(p.stdout)
     assert p.returncode == 1 and doc["ok"] is False and doc["sessionKey"] == "agent:main:work"
     assert doc["error"]["type"] == "unavailable" and "HTTP 500" in doc["error"]["message"]
+
+
+def test_chat_run_limit(setup):
+    s = setup
+    g = Gateway(s.dir, s.cfg, env={"FAKE_MODEL_KEY": KEY})
+    try:
+        s.model.script = [stream(openai_chunks(f"answer {i}"), pause_after=1, pause=1.5)
+                          for i in range(16)]
+        results = [None] * 16
+
+        def go(i):
+            results[i] = chat(g, {"model": "pincer/main", "user": f"u{i}",
+                                  "messages": [{"role": "user", "content": "hi"}]})[0]
+        threads = [threading.Thread(target=go, args=(i,)) for i in range(16)]
+        for t in threads:
+            t.start()
+        deadline = time.time() + 10
+        while len(s.model.requests) < 16 and time.time() < deadline:
+            time.sleep(0.05)
+        st, data, _ = chat(g, {"model": "pincer/main", "messages": [
+            {"role": "user", "content": "one too many"}]})
+        assert st == 429 and json.loads(data)["error"]["type"] == "rate_limit_error"
+        for t in threads:
+            t.join(30)
+        assert results == [200] * 16
+    finally:
+        g.stop()
 
 
 def test_cli_usage_errors(setup):
