@@ -76,7 +76,8 @@ typedef void (*PcGatewayDoneFn)(PcGatewayJob *job, void *userdata);
 int pc__gateway_worker_start(uv_loop_t *loop, const PcConfig *cfg, PcStore *store,
                              PcSandboxManager *manager, PcGatewayDoneFn on_done, void *userdata,
                              PcGatewayWorker **ret);
-/* Loop thread. */
+/* Loop thread, or a chat run thread (chat.c hands its tool calls over this way): it only
+ * takes the worker's lock. */
 void pc__gateway_worker_submit(PcGatewayWorker *w, PcGatewayJob *job);
 /* Takes the caller's reference: the snapshot for the next call. PcConfig's refcount is not
  * atomic, so once the worker runs, snapshots are referenced and released only under its lock. */
