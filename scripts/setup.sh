@@ -26,6 +26,7 @@ packages=(
     clang-format                             # the format check
     libjansson-dev                           # JSON values
     libsqlite3-dev                           # state: the sandbox registry
+    libcurl4-openssl-dev                     # agents: model providers over HTTPS
     libcmocka-dev                            # unit tests
     libseccomp-dev                           # native sandbox: the seccomp filter (BPF export)
     libuv1-dev                               # the gateway's event loop

@@ -24,6 +24,7 @@ typedef struct PcVerb {
         const char *usage;   /* full help text for `pincer help <verb>` */
 } PcVerb;
 
+extern const PcVerb pc_verb_agent;
 extern const PcVerb pc_verb_help;
 extern const PcVerb pc_verb_version;
 extern const PcVerb pc_verb_config;
