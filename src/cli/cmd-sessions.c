@@ -4,10 +4,10 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/time-util.h"
 #include "cli.h"
 #include "config/config.h"
 #include "policy/policy.h"
@@ -107,16 +107,6 @@ static void ctx_release(Ctx *c)
         pc_config_unref(c->cfg);
 }
 
-static void iso(int64_t ms, char *buf, size_t n)
-{
-        time_t t = (time_t) (ms / 1000);
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        char base[32];
-        strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(buf, n, "%s.%03dZ", base, (int) (ms % 1000));
-}
-
 static int do_list(Ctx *c)
 {
         PcSessionRecord *rows = NULL;
@@ -141,8 +131,8 @@ static int do_list(Ctx *c)
                 printf("%-40s %-10s %-9s %8s %6s  %s\n", "KEY", "AGENT", "KIND", "MESSAGES",
                        "TOOLS", "UPDATED");
                 for (size_t i = 0; i < n; i++) {
-                        char when[40];
-                        iso(rows[i].updated_at_ms, when, sizeof(when));
+                        char when[PC_TIME_ISO_MS_MAX];
+                        pc_time_format_iso_ms(rows[i].updated_at_ms, when, sizeof(when));
                         printf("%-40s %-10s %-9s %8lld %6lld  %s\n", rows[i].key, rows[i].agent_id,
                                rows[i].kind, (long long) rows[i].message_count,
                                (long long) rows[i].tool_call_count, when);
@@ -299,8 +289,8 @@ static int do_export(Ctx *c, const char *raw)
                 }
         }
         const PcAgent *agent = pc_config_find_agent(c->cfg, rec.agent_id);
-        char when[40];
-        iso(rec.created_at_ms, when, sizeof(when));
+        char when[PC_TIME_ISO_MS_MAX];
+        pc_time_format_iso_ms(rec.created_at_ms, when, sizeof(when));
         /* The pi SessionManager header (spec 2.2): version 3, the session id, the workspace. */
         json_t *header = json_pack("{s:s,s:i,s:s,s:s,s:s}", "type", "session", "version", 3, "id",
                                    rec.session_id, "timestamp", when, "cwd",

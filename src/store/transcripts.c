@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "base/alloc.h"
+#include "base/time-util.h"
 #include "sessions.h"
 #include "store-internal.h"
 
@@ -33,16 +34,6 @@ static char *new_uuid(void)
         h[12] = '4';
         h[16] = "89ab"[h[16] % 4];
         return xasprintf("%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16, h + 20);
-}
-
-static void iso_time(int64_t ms, char *buf, size_t n)
-{
-        time_t t = (time_t) (ms / 1000);
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        char base[32];
-        strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(buf, n, "%s.%03dZ", base, (int) (ms % 1000));
 }
 
 static size_t count_tool_calls(const json_t *msg, bool *only_tools)
@@ -149,8 +140,8 @@ static int append_locked(PcStore *s, const PcSessionInit *in, json_t *const *mes
                               &st, reterr);
         if (r < 0)
                 return r;
-        char ts[40];
-        iso_time(now_ms, ts, sizeof(ts));
+        char ts[PC_TIME_ISO_MS_MAX];
+        pc_time_format_iso_ms(now_ms, ts, sizeof(ts));
         int64_t tool_calls = 0;
         for (size_t i = 0; i < n; i++) {
                 char id[17];

@@ -10,6 +10,7 @@
 #include "base/jsonpos.h"
 #include "base/redact.h"
 #include "base/suggest.h"
+#include "base/time-util.h"
 
 static void test_buf(void **state)
 {
@@ -131,13 +132,22 @@ static void test_diags(void **state)
         assert_int_equal(d.n_errors, PC_DIAGS_MAX + 6);
 }
 
+static void test_time_iso(void **state)
+{
+        char b[PC_TIME_ISO_MS_MAX];
+        pc_time_format_iso_ms(0, b, sizeof(b));
+        assert_string_equal(b, "1970-01-01T00:00:00.000Z");
+        pc_time_format_iso_ms(1769862896789, b, sizeof(b));
+        assert_string_equal(b, "2026-01-31T12:34:56.789Z");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_buf),     cmocka_unit_test(test_error),
                 cmocka_unit_test(test_suggest), cmocka_unit_test(test_jsonpath),
                 cmocka_unit_test(test_jsonpos), cmocka_unit_test(test_redact),
-                cmocka_unit_test(test_diags),
+                cmocka_unit_test(test_diags),   cmocka_unit_test(test_time_iso),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
