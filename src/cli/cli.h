@@ -41,7 +41,10 @@ const PcVerb *pc_cli_find_verb(const char *name);
 int pc_cli_usage_error(const char *verb, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 
-/* cli-util.c: loads the config (--config path or the default), printing every diagnostic on
+/* cli-util.c: the usage error for what getopt_long() (optstring starting with ':') returned
+ * as c: ':' an option without its argument, else an unknown option. Returns 2. */
+int pc_cli_option_error(const char *verb, int c, char *const *argv);
+/* Loads the config (--config path or the default), printing every diagnostic on
  * failure; returns 0 or PC_EXIT_FAILURE. */
 struct PcConfig;
 struct PcAgent;

@@ -74,12 +74,8 @@ static int run(int argc, char **argv)
                 case 'h':
                         fputs(usage, stdout);
                         return PC_EXIT_OK;
-                case ':':
-                        return pc_cli_usage_error("gateway", "option '%s' needs an argument",
-                                                  argv[optind - 1]);
-                default:
-                        return pc_cli_usage_error("gateway", "unknown option '%s'",
-                                                  argv[optind - 1]);
+                default: /* ':' a missing argument, '?' an unknown option */
+                        return pc_cli_option_error("gateway", c, argv);
                 }
         }
         if (optind < argc)

@@ -180,12 +180,8 @@ static int run(int argc, char **argv)
                 case 'h':
                         fputs(usage, stdout);
                         return PC_EXIT_OK;
-                case ':':
-                        return pc_cli_usage_error("onboard", "option '%s' needs an argument",
-                                                  argv[optind - 1]);
-                default:
-                        return pc_cli_usage_error("onboard", "unknown option '%s'",
-                                                  argv[optind - 1]);
+                default: /* ':' a missing argument, '?' an unknown option */
+                        return pc_cli_option_error("onboard", c, argv);
                 }
         }
         if (optind < argc)

@@ -71,12 +71,8 @@ static int parse_options(int argc, char **argv)
                 case 'j':
                         arg_json = true;
                         break;
-                case ':':
-                        return pc_cli_usage_error("sessions", "option '%s' needs an argument",
-                                                  argv[optind - 1]);
-                default:
-                        return pc_cli_usage_error("sessions", "unknown option '%s'",
-                                                  argv[optind - 1]);
+                default: /* ':' a missing argument, '?' an unknown option */
+                        return pc_cli_option_error("sessions", c, argv);
                 }
         }
         return 0;

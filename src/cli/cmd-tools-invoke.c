@@ -38,11 +38,8 @@ int pc_cli_tools_invoke(int argc, char **argv)
                 case 'j':
                         json = true;
                         break;
-                case ':':
-                        return pc_cli_usage_error("tools", "option '%s' needs an argument",
-                                                  argv[optind - 1]);
-                default:
-                        return pc_cli_usage_error("tools", "unknown option '%s'", argv[optind - 1]);
+                default: /* ':' a missing argument, '?' an unknown option */
+                        return pc_cli_option_error("tools", c, argv);
                 }
         }
         if (optind >= argc || argc - optind > 2)

@@ -105,11 +105,8 @@ static int parse_options(int argc, char **argv)
                 case 'h':
                         fputs(usage, stdout);
                         return -1;
-                case ':':
-                        return pc_cli_usage_error("tools", "option '%s' needs an argument",
-                                                  argv[optind - 1]);
-                default:
-                        return pc_cli_usage_error("tools", "unknown option '%s'", argv[optind - 1]);
+                default: /* ':' a missing argument, '?' an unknown option */
+                        return pc_cli_option_error("tools", c, argv);
                 }
         }
         if (optind < argc)
