@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* What several verbs do the same way: report a bad option, load the config, pick the agent,
- * print JSON. */
+/* What several verbs do the same way: the shared options, a bad option, load the config, pick the
+ * agent, print JSON. */
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -62,6 +62,26 @@ int pc_cli_pick_agent(const char *verb, const PcConfig *cfg, const char *agent_i
                 agent = pc_config_default_agent(cfg);
         *ret = agent;
         return 0;
+}
+
+bool pc_cli_common_option(int c, const char *arg, PcCliCommon *o)
+{
+        switch (c) {
+        case 'c':
+                o->config = arg;
+                return true;
+        case 'a':
+                o->agent = arg;
+                return true;
+        case 's':
+                o->session = arg;
+                return true;
+        case 'j':
+                o->json = true;
+                return true;
+        default:
+                return false;
+        }
 }
 
 int pc_cli_option_error(const char *verb, int c, char *const *argv)
