@@ -121,10 +121,7 @@ static void print_json(const PcPolicyResult *r)
                                        json_str_or_null(v->key), "entry",
                                        json_str_or_null(v->entry), "rule", v->rule));
         }
-        char *s = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        if (s)
-                puts(s);
-        free(s);
+        pc_cli_print_json(arr);
         json_decref(arr);
 }
 
