@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +22,7 @@
 #include "base/diag.h"
 #include "base/fs-util.h"
 #include "base/macro.h"
+#include "base/random.h"
 #include "cli.h"
 #include "config/config.h"
 
@@ -127,18 +127,6 @@ static char *read_token(const char *path)
         explicit_bzero(line, sizeof(line));
         fclose(f);
         return tok;
-}
-
-static char *new_token(void)
-{
-        uint8_t raw[32];
-        if (getrandom(raw, sizeof(raw), 0) != (ssize_t) sizeof(raw))
-                return NULL;
-        char *t = xmalloc(2 * sizeof(raw) + 1);
-        for (size_t i = 0; i < sizeof(raw); i++)
-                (void) snprintf(t + 2 * i, 3, "%02x", raw[i]);
-        explicit_bzero(raw, sizeof(raw));
-        return t;
 }
 
 static _printf_(1, 2) int fail(const char *fmt, ...)
@@ -257,7 +245,7 @@ static int run(int argc, char **argv)
         char *token = read_token(envfile);
         bool made = !token;
         if (made) {
-                token = new_token();
+                token = pc_random_hex(PC_RANDOM_TOKEN_BYTES);
                 if (!token) {
                         json_decref(workspaces);
                         return fail("cannot make a random token: %s", strerror(errno));
