@@ -211,6 +211,31 @@ static int session_get_visible(PcStore *store, const View *v, const char *key, c
         return 0;
 }
 
+/* The session a sessionKey argument names (see target_key), with its agent and its row. */
+typedef struct Target {
+        char *key;
+        char *agent;
+        PcSessionRecord rec; /* empty when !exists */
+        bool exists;
+} Target;
+
+static void target_release(Target *t)
+{
+        free(t->key);
+        free(t->agent);
+        pc_session_record_clear(&t->rec);
+}
+#define _cleanup_target_ _cleanup_(target_release)
+
+/* Resolves raw into t and looks the session up: returns as session_get_visible(). */
+static int target_get_visible(const PcToolCall *call, PcStore *store, const View *v,
+                              const char *raw, Target *t, PcToolResult *ret, PcError *reterr)
+{
+        t->key = target_key(call, v, raw);
+        t->agent = key_agent(call, t->key);
+        return session_get_visible(store, v, t->key, t->agent, &t->rec, &t->exists, ret, reterr);
+}
+
 bool pc_tool_session_in_gateway(const char *tool)
 {
         static const char *const names[] = {"session_status", "sessions_list", "sessions_history",
@@ -238,13 +263,13 @@ int pc_tool_session_status(const PcToolCall *call, PcToolResult *ret, PcError *r
         PcStore *store = store_and_view(call, &v, reterr);
         if (!store)
                 return -ENODEV;
-        _cleanup_free_ char *key = target_key(call, &v, json_string_value(raw));
-        _cleanup_free_ char *agent = key_agent(call, key);
-        PcSessionRecord rec = {0};
-        bool exists = false;
-        int r = session_get_visible(store, &v, key, agent, &rec, &exists, ret, reterr);
+        _cleanup_target_ Target target = {0};
+        int r = target_get_visible(call, store, &v, json_string_value(raw), &target, ret, reterr);
         if (r != 0)
                 return r < 0 ? r : 0;
+        const char *key = target.key, *agent = target.agent;
+        const PcSessionRecord *rec = &target.rec;
+        bool exists = target.exists;
         const PcAgent *a = pc_config_find_agent(call->cfg, agent);
         _cleanup_free_ char *main_key = a ? pc_policy_session_main_key(call->cfg, a) : NULL;
         PcSandboxSession ses = {0};
@@ -256,17 +281,17 @@ int pc_tool_session_status(const PcToolCall *call, PcToolResult *ret, PcError *r
                                                                   : "off";
         json_t *d = json_pack(
                 "{s:s,s:s,s:s,s:b,s:s,s:b,s:s,s:n}", "sessionKey", key, "agentId", agent, "kind",
-                exists ? rec.kind : pc_session_kind_from_key(key, main_key), "exists", exists,
+                exists ? rec->kind : pc_session_kind_from_key(key, main_key), "exists", exists,
                 "sandboxMode", mode, "sandboxed", sandboxed, "visibility", v.mode, "model");
         pc_sandbox_session_release(&ses);
         if (exists) {
-                json_object_set_new(d, "sessionId", json_string(rec.session_id));
-                json_object_set_new(d, "createdAt", json_integer(rec.created_at_ms));
-                json_object_set_new(d, "updatedAt", json_integer(rec.updated_at_ms));
-                json_object_set_new(d, "messageCount", json_integer(rec.message_count));
-                json_object_set_new(d, "toolCallCount", json_integer(rec.tool_call_count));
-                if (rec.spawned_by)
-                        json_object_set_new(d, "spawnedBy", json_string(rec.spawned_by));
+                json_object_set_new(d, "sessionId", json_string(rec->session_id));
+                json_object_set_new(d, "createdAt", json_integer(rec->created_at_ms));
+                json_object_set_new(d, "updatedAt", json_integer(rec->updated_at_ms));
+                json_object_set_new(d, "messageCount", json_integer(rec->message_count));
+                json_object_set_new(d, "toolCallCount", json_integer(rec->tool_call_count));
+                if (rec->spawned_by)
+                        json_object_set_new(d, "spawnedBy", json_string(rec->spawned_by));
         }
         json_object_set_new(d, "runtime", json_string("none"));
 
@@ -276,13 +301,12 @@ int pc_tool_session_status(const PcToolCall *call, PcToolResult *ret, PcError *r
         pc_buf_addf(&t, "Sandbox: %s (sandbox.mode %s)\n", sandboxed ? "yes" : "no", mode);
         if (exists)
                 pc_buf_addf(&t, "Transcript: %lld messages, %lld tool calls; session id %s\n",
-                            (long long) rec.message_count, (long long) rec.tool_call_count,
-                            rec.session_id);
+                            (long long) rec->message_count, (long long) rec->tool_call_count,
+                            rec->session_id);
         else
                 pc_buf_addf(&t, "Transcript: empty (the session starts with its first call)\n");
         pc_buf_addf(&t, "Model: none (this version of Pincer has no agent runtime)\n");
         pc_buf_addf(&t, "Session tools see: %s", v.mode);
-        pc_session_record_clear(&rec);
         pc_tool_result_text(ret, t.buf, false);
         ret->details = d;
         ret->bytes_out = t.len;
@@ -321,15 +345,12 @@ int pc_tool_sessions_history(const PcToolCall *call, PcToolResult *ret, PcError 
         PcStore *store = store_and_view(call, &v, reterr);
         if (!store)
                 return -ENODEV;
-        _cleanup_free_ char *key = target_key(call, &v, json_string_value(raw));
-        _cleanup_free_ char *agent = key_agent(call, key);
-        PcSessionRecord rec = {0};
-        bool exists = false;
-        int r = session_get_visible(store, &v, key, agent, &rec, &exists, ret, reterr);
-        pc_session_record_clear(&rec);
+        _cleanup_target_ Target target = {0};
+        int r = target_get_visible(call, store, &v, json_string_value(raw), &target, ret, reterr);
         if (r != 0)
                 return r < 0 ? r : 0;
-        if (!exists) {
+        const char *key = target.key;
+        if (!target.exists) {
                 if (streq(key, v.self)) /* not recorded yet: an empty history */
                         return json_result(ret,
                                            json_pack("{s:s,s:[],s:b,s:i,s:b,s:b,s:i}", "sessionKey",
