@@ -149,8 +149,8 @@ static int run(int argc, char **argv)
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
-        bool force = false, json = false;
-        const char *config = NULL;
+        bool force = false;
+        PcCliCommon common = {0}; /* --config, --json */
         optind = 1;
         opterr = 0;
         int c;
@@ -159,17 +159,13 @@ static int run(int argc, char **argv)
                 case 'f':
                         force = true;
                         break;
-                case 'j':
-                        json = true;
-                        break;
-                case 'c':
-                        config = optarg;
-                        break;
                 case 'h':
                         fputs(usage, stdout);
                         return PC_EXIT_OK;
-                default: /* ':' a missing argument, '?' an unknown option */
-                        return pc_cli_option_error("onboard", c, argv);
+                default:
+                        if (!pc_cli_common_option(c, optarg, &common))
+                                return pc_cli_option_error("onboard", c, argv);
+                        break;
                 }
         }
         if (optind < argc)
@@ -179,7 +175,7 @@ static int run(int argc, char **argv)
         _cleanup_free_ char *state =
                 sd && *sd ? xstrdup(sd) : xasprintf("%s/.pincer", home && *home ? home : "/");
         const char *envcfg = getenv("PINCER_CONFIG");
-        _cleanup_free_ char *path = config              ? xstrdup(config)
+        _cleanup_free_ char *path = common.config       ? xstrdup(common.config)
                                     : envcfg && *envcfg ? xstrdup(envcfg)
                                                         : xasprintf("%s/pincer.json5", state);
         struct stat st;
@@ -261,7 +257,7 @@ static int run(int argc, char **argv)
                 }
         }
 
-        if (json) {
+        if (common.json) {
                 json_t *doc = json_pack("{s:s,s:s,s:s,s:o,s:[ss],s:o,s:s}", "config", path,
                                         "stateDir", state, "tokenFile", envfile, "token",
                                         made ? json_string(token) : json_null(), "agents", "main",
