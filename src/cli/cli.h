@@ -24,6 +24,7 @@ typedef struct PcVerb {
         const char *usage;   /* full help text for `pincer help <verb>` */
 } PcVerb;
 
+extern const PcVerb pc_verb_agent;
 extern const PcVerb pc_verb_help;
 extern const PcVerb pc_verb_version;
 extern const PcVerb pc_verb_config;
@@ -33,6 +34,7 @@ extern const PcVerb pc_verb_tools;
 extern const PcVerb pc_verb_image;
 extern const PcVerb pc_verb_gateway;
 extern const PcVerb pc_verb_onboard;
+extern const PcVerb pc_verb_doctor;
 
 const PcVerb *const *pc_cli_verbs(void);
 const PcVerb *pc_cli_find_verb(const char *name);
@@ -73,6 +75,12 @@ int pc_cli_open_manager(const struct PcConfig *cfg, struct PcStore **ret_store,
                         struct PcSandboxManager **ret_manager);
 /* cmd-tools-invoke.c: `pincer tools invoke`; returns the exit code. */
 int pc_cli_tools_invoke(int argc, char **argv);
+
+/* cmd-tools.c: the `tools list` table (TOOL STATUS STEP RULE, each line prefixed with indent)
+ * and its JSON array; explain shows the same. */
+struct PcPolicyResult;
+void pc_cli_print_tool_table(const struct PcPolicyResult *r, const char *indent);
+struct json_t *pc_cli_tool_verdicts_json(const struct PcPolicyResult *r);
 
 /* cmd-sandbox-explain.c: the explain subcommand; returns the exit code. */
 int pc_cli_sandbox_explain(const struct PcConfig *cfg, const char *agent_id, const char *session,

@@ -214,9 +214,11 @@ static int append_locked(PcStore *s, const PcSessionInit *in, json_t *const *mes
         return step_all(s, st, NULL, NULL, reterr, "updating a session");
 }
 
-int pc_store_transcript_append(PcStore *s, const PcSessionInit *in, json_t *const *messages,
-                               size_t n, int64_t now_ms, PcError *reterr)
+/* The transaction, under the store's lock; *ret_ticket is its group-commit ticket. */
+static int append_txn(PcStore *s, const PcSessionInit *in, json_t *const *messages, size_t n,
+                      int64_t now_ms, uint64_t *ret_ticket, PcError *reterr)
 {
+        PC_STORE_LOCKED(s);
         if (!in->key || !*in->key || !in->agent_id || !*in->agent_id)
                 return pc_error_set(reterr, -EINVAL,
                                     "a transcript append needs a session key and an agent");
@@ -224,20 +226,30 @@ int pc_store_transcript_append(PcStore *s, const PcSessionInit *in, json_t *cons
                 return pc_error_set(reterr, -EINVAL,
                                     "session key of %zu bytes is over the limit of %u bytes",
                                     strlen(in->key), PC_SESSION_KEY_MAX);
-        /* FULL: the commit is on disk (WAL fsynced) before the call is answered. */
-        int r = pc__store_exec(s, "PRAGMA synchronous = FULL", reterr, "configuring");
-        if (r < 0)
-                return r;
-        r = pc__store_exec(s, "BEGIN IMMEDIATE", reterr, "starting a transcript append");
+        int r = pc__store_exec(s, "BEGIN IMMEDIATE", reterr, "starting a transcript append");
         if (r >= 0) {
                 r = append_locked(s, in, messages, n, now_ms, reterr);
                 if (r >= 0)
                         r = pc__store_exec(s, "COMMIT", reterr, "committing a transcript append");
                 if (r < 0)
                         (void) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+                else
+                        *ret_ticket = pc__store_committed(s);
         }
-        (void) sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
         return r;
+}
+
+int pc_store_transcript_append(PcStore *s, const PcSessionInit *in, json_t *const *messages,
+                               size_t n, int64_t now_ms, PcError *reterr)
+{
+        /* Durable before it returns, as with synchronous=FULL (the WAL is synced after the
+         * commit), but the sync runs outside the store's lock and is shared by the appends
+         * of concurrent tool calls (pc__store_sync_commit). */
+        uint64_t ticket = 0;
+        int r = append_txn(s, in, messages, n, now_ms, &ticket, reterr);
+        if (r < 0)
+                return r;
+        return pc__store_sync_commit(s, ticket, reterr);
 }
 
 static size_t clamp_limit(size_t limit)
@@ -264,6 +276,7 @@ static void page_row(sqlite3_stmt *row, void *userdata)
 int pc_store_transcript_page(PcStore *s, const char *key, int64_t after_seq, size_t limit,
                              json_t **ret, int64_t *ret_last_seq, PcError *reterr)
 {
+        PC_STORE_LOCKED(s);
         Page p = {.entries = json_array(), .last_seq = after_seq};
         int r = query_rows(s,
                            "SELECT seq, entry FROM transcript_entries WHERE session_key = ?1 AND "
@@ -299,6 +312,7 @@ static void message_row(sqlite3_stmt *row, void *userdata)
 int pc_store_transcript_messages(PcStore *s, const char *key, bool include_tools, size_t offset,
                                  size_t limit, json_t **ret, bool *ret_more, PcError *reterr)
 {
+        PC_STORE_LOCKED(s);
         Messages m = {.newest_first = json_array(), .limit = clamp_limit(limit)};
         int r = query_rows(
                 s,
