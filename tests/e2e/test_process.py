@@ -296,3 +296,22 @@ def test_cli_refuses_background(setup, run):
     r = run("tools", "invoke", "--config", str(s.config), "--json", "process",
             json.dumps({"action": "list"}))
     assert r.code != 0 and "pincer gateway" in r.out + r.err, r
+
+
+def test_exec_environment(setup):
+    """OpenClaw's exec environment: HOME is the working directory, OPENCLAW_SHELL=exec, a PATH
+    from env and tools.exec.pathPrepend go in front of the login shell's PATH, and a
+    secret-looking name is dropped with a note rather than silently."""
+    s = setup('pathPrepend: ["/opt/pre/bin"]')
+    text, d = s.call("exec", {
+        "command": 'echo "$PATH|$HOME|$OPENCLAW_SHELL|${MY_TOKEN:-none}|${PINCER_PREPEND_PATH:-unset}|$FOO"',
+        "env": {"PATH": "/opt/tools/bin", "MY_TOKEN": "x", "FOO": "bar"}})
+    note, line = text.split("\n")[0], text.split("\n")[1]
+    assert note == "Note: env MY_TOKEN was not passed (names that look like secrets never " \
+                   "reach a sandbox).", text
+    path, home, shell, token, prepend, foo = line.split("|")
+    assert path.startswith("/opt/pre/bin:/opt/tools/bin:") and ":/usr/bin" in path, path
+    assert (home, shell, token, prepend, foo) == ("/workspace", "exec", "none", "unset", "bar")
+    # without env, the profile's PATH stands alone
+    text, d = s.call("exec", {"command": 'echo "$PATH"'})
+    assert text.startswith("/opt/pre/bin:/usr/local/") or text.startswith("/opt/pre/bin:/usr/"), text
