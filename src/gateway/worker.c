@@ -290,6 +290,7 @@ int pc__gateway_worker_start(uv_loop_t *loop, const PcConfig *cfg, PcStore *stor
          * (audit.h, group commit) instead of one fsync per call on the response path. */
         pc_audit_group_commit_start();
         w->n_threads = pool_size();
+        pc_process_registry_set_max_waiters(w->processes, w->n_threads / 2);
         w->threads = xcalloc(w->n_threads, sizeof(Thread));
         /* Signals belong to the loop thread (uv_signal): block them in the workers. */
         sigset_t all, old;

@@ -7,6 +7,7 @@ is 1, and skips saying why otherwise.
 """
 import json
 import os
+import threading
 import time
 
 import pytest
@@ -315,3 +316,27 @@ def test_exec_environment(setup):
     # without env, the profile's PATH stands alone
     text, d = s.call("exec", {"command": 'echo "$PATH"'})
     assert text.startswith("/opt/pre/bin:/usr/local/") or text.startswith("/opt/pre/bin:/usr/"), text
+
+
+def test_waiting_polls_leave_workers_for_other_calls(setup):
+    """poll with a timeout holds a tool worker while it waits; at most half of them wait, so
+    however many polls a client starts, another call still runs (ordering, not timing)."""
+    s = setup()
+    pid = s.background("sleep 25")
+    workers = min(max(2 * (os.cpu_count() or 1), 2), 16)
+    results = []
+
+    def poll():
+        results.append(s.call("process", {"action": "poll", "sessionId": pid, "timeout": 20000}))
+
+    threads = [threading.Thread(target=poll) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    time.sleep(0.5)
+    text, d = s.call("exec", {"command": "echo free"})
+    assert text.startswith("free") and d["exitCode"] == 0
+    assert any(t.is_alive() for t in threads), "no poll was waiting: the test proves nothing"
+    s.call("process", {"action": "kill", "sessionId": pid})
+    for t in threads:
+        t.join()
+    assert len(results) == workers
