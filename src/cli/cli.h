@@ -24,6 +24,7 @@ typedef struct PcVerb {
         const char *usage;   /* full help text for `pincer help <verb>` */
 } PcVerb;
 
+extern const PcVerb pc_verb_agent;
 extern const PcVerb pc_verb_help;
 extern const PcVerb pc_verb_version;
 extern const PcVerb pc_verb_config;
@@ -33,6 +34,7 @@ extern const PcVerb pc_verb_tools;
 extern const PcVerb pc_verb_image;
 extern const PcVerb pc_verb_gateway;
 extern const PcVerb pc_verb_onboard;
+extern const PcVerb pc_verb_doctor;
 
 const PcVerb *const *pc_cli_verbs(void);
 const PcVerb *pc_cli_find_verb(const char *name);
@@ -41,7 +43,20 @@ const PcVerb *pc_cli_find_verb(const char *name);
 int pc_cli_usage_error(const char *verb, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 
-/* cli-util.c: loads the config (--config path or the default), printing every diagnostic on
+/* cli-util.c: the usage error for what getopt_long() (optstring starting with ':') returned
+ * as c: ':' an option without its argument, else an unknown option. Returns 2. */
+int pc_cli_option_error(const char *verb, int c, char *const *argv);
+/* The options most verbs take; each verb's getopt table says which of them it accepts. */
+typedef struct PcCliCommon {
+        const char *config;  /* -c, --config FILE */
+        const char *agent;   /* -a, --agent ID */
+        const char *session; /* -s, --session KEY */
+        bool json;           /* -j, --json */
+} PcCliCommon;
+/* Records c (what getopt_long() returned, with its optarg) when it is one of those options;
+ * false for any other. */
+bool pc_cli_common_option(int c, const char *arg, PcCliCommon *o);
+/* Loads the config (--config path or the default), printing every diagnostic on
  * failure; returns 0 or PC_EXIT_FAILURE. */
 struct PcConfig;
 struct PcAgent;
@@ -60,6 +75,12 @@ int pc_cli_open_manager(const struct PcConfig *cfg, struct PcStore **ret_store,
                         struct PcSandboxManager **ret_manager);
 /* cmd-tools-invoke.c: `pincer tools invoke`; returns the exit code. */
 int pc_cli_tools_invoke(int argc, char **argv);
+
+/* cmd-tools.c: the `tools list` table (TOOL STATUS STEP RULE, each line prefixed with indent)
+ * and its JSON array; explain shows the same. */
+struct PcPolicyResult;
+void pc_cli_print_tool_table(const struct PcPolicyResult *r, const char *indent);
+struct json_t *pc_cli_tool_verdicts_json(const struct PcPolicyResult *r);
 
 /* cmd-sandbox-explain.c: the explain subcommand; returns the exit code. */
 int pc_cli_sandbox_explain(const struct PcConfig *cfg, const char *agent_id, const char *session,

@@ -12,6 +12,25 @@
 #include "base/alloc.h"
 #include "base/log.h"
 #include "base/macro.h"
+#include "base/redact.h"
+#include "base/utf8.h"
+
+/* Every string of a record is bounded: the tool name and the session key come from the
+ * caller, and one call must not be able to write a megabyte line. */
+static void bound_strings(json_t *v)
+{
+        const char *key;
+        json_t *member;
+        json_object_foreach (v, key, member) {
+                size_t n = json_string_length(member);
+                if (!json_is_string(member) || n <= PC_AUDIT_MAX_STRING)
+                        continue;
+                _cleanup_free_ char *cut =
+                        pc_utf8_sanitize(json_string_value(member), PC_AUDIT_MAX_STRING);
+                _cleanup_free_ char *text = xasprintf("%s... (%zu bytes)", cut, n);
+                json_object_set_new(v, key, json_string(text));
+        }
+}
 
 /* The process's audit file: one descriptor kept open, every append under the lock (so
  * rotation and the line's write are one step for concurrent tool workers). */
@@ -124,6 +143,10 @@ static char *format_line(json_t *record, size_t *ret_len)
                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
         json_t *line = json_pack("{s:s}", "ts", when);
         json_object_update(line, record);
+        /* records carry no argument values; should a caller ever add one under a
+         * secret-looking name, it is redacted here rather than written */
+        pc_redact_json(line);
+        bound_strings(line);
         char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
         json_decref(line);
         if (!text)

@@ -17,7 +17,9 @@
  *                  disk; as long as the disk stalls otherwise). Stopping syncs what is left.
  *
  * Records never hold argument values: only names, decisions, sizes and times, so secrets in
- * a command line or a file cannot reach the log.
+ * a command line or a file cannot reach the log. As a second line of defence every value
+ * under a secret-looking key is redacted (base/redact.h) and every string is cut at
+ * PC_AUDIT_MAX_STRING bytes (a tool name or session key is the caller's text).
  */
 #pragma once
 
@@ -27,6 +29,7 @@
 
 #define PC_AUDIT_ROTATE_BYTES (16u * 1024u * 1024u)
 #define PC_AUDIT_KEEP         5
+#define PC_AUDIT_MAX_STRING   256 /* longer string values are cut (with their size noted) */
 
 /* Appends record (an object; "ts" is added) to <state_dir>/audit/audit.jsonl. */
 int pc_audit_append(const char *state_dir, json_t *record, PcError *reterr);

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "audit.h"
@@ -88,16 +89,6 @@ static int64_t now_us(void)
         return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static int parse_id(const char *s, int64_t *ret)
-{
-        char *end;
-        long long v = strtoll(s, &end, 10);
-        if (end == s || v < 0)
-                return -EINVAL;
-        *ret = v;
-        return (int) (end - s);
-}
-
 /* The file roots of a sandbox: every mount, in the container's view. */
 static size_t sandbox_roots(const PcSandboxSpec *spec, PcToolRoot *roots, size_t max)
 {
@@ -166,13 +157,7 @@ static void run_tool(const PcConfig *cfg, PcSandboxManager *manager, const PcInv
                 call.lease = lease;
                 call.n_roots = sandbox_roots(spec, roots, ELEMENTSOF(roots));
                 call.cwd = spec->workdir;
-                if (spec->user) {
-                        int k = parse_id(spec->user, &call.uid);
-                        if (k > 0 && spec->user[k] == ':')
-                                (void) parse_id(spec->user + k + 1, &call.gid);
-                        else
-                                call.gid = call.uid;
-                }
+                pc_tool_sandbox_ids(lease, !streq(def->name, "exec"), &call.uid, &call.gid);
         } else {
                 const char *host = json_string_value(json_object_get(
                         json_object_get(json_object_get(eff, "tools"), "exec"), "host"));
@@ -200,6 +185,13 @@ static void run_tool(const PcConfig *cfg, PcSandboxManager *manager, const PcInv
                         .view = agent->workspace, .host = agent->workspace, .writable = true};
                 call.n_roots = 1;
                 call.cwd = agent->workspace;
+                /* the workspace's owner is the identity the file tools act with (a root
+                 * gateway does not lend its rights, fsroot.h) */
+                struct stat st;
+                if (stat(agent->workspace, &st) == 0) {
+                        call.uid = st.st_uid;
+                        call.gid = st.st_gid;
+                }
         }
 
         int64_t t0 = now_us();

@@ -65,6 +65,11 @@ void pc_tool_result_release(PcToolResult *r);
 /* Sets content to one text block (copied) and is_error. */
 void pc_tool_result_text(PcToolResult *r, const char *text, bool is_error);
 
+/* The numeric uid/gid of the leased sandbox's user (docker.user, resolved inside the image when
+ * it is a name), for the files the tools create; -1 when unknown or when !need (sandbox-ids.c).
+ * Also gives a root-owned private workspace to a user given by name. */
+void pc_tool_sandbox_ids(PcSandboxLease *lease, bool need, int64_t *ret_uid, int64_t *ret_gid);
+
 typedef int (*PcToolFn)(const PcToolCall *call, PcToolResult *ret, PcError *reterr);
 
 /* The implementations. */
