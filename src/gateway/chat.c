@@ -33,6 +33,7 @@
 #include "agents/loop.h"
 #include "base/alloc.h"
 #include "base/log.h"
+#include "base/utf8.h"
 #include "gateway-internal.h"
 #include "store/store.h"
 
@@ -70,7 +71,10 @@ typedef struct ChatRun {
 
 static void answer_error(ChatRun *run, int status, const char *type, const char *message)
 {
-        json_t *doc = json_pack("{s:{s:s,s:s}}", "error", "message", message, "type", type);
+        /* a message that quotes the request ("%.200s") may end inside a UTF-8 character: then
+         * json_pack failed, no answer was set, and the run went on without an agent */
+        _cleanup_free_ char *text = pc_utf8_sanitize(message, strlen(message));
+        json_t *doc = json_pack("{s:{s:s,s:s}}", "error", "message", text, "type", type);
         run->status = status;
         run->answer = json_dumps(doc, JSON_COMPACT);
         run->ctype = "application/json";

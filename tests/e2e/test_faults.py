@@ -261,6 +261,22 @@ def test_long_multibyte_tool_name_is_answered_not_fatal(faults):
     g.stop()
 
 
+def test_chat_model_name_cut_inside_a_character_is_answered(faults):
+    # The error quotes at most 200 bytes of the model; cut inside a character it was not valid
+    # JSON text, no answer was set, and the run went on without an agent (a NULL dereference).
+    faults.config.write_text(f"""{{
+  gateway: {{ http: {{ endpoints: {{ chatCompletions: {{ enabled: true }} }} }} }},
+  agents: {{ list: [ {{ id: "main", workspace: "{faults.ws}" }} ] }},
+}}""")
+    g = faults.start()
+    body = {"model": "x" + "\u00e9" * 150, "messages": [{"role": "user", "content": "hi"}]}
+    status, data, _ = g.request("POST", "/v1/chat/completions", body)
+    doc = json.loads(data)
+    assert status == 400 and doc["error"]["message"].startswith("unknown model"), doc
+    assert g.request("GET", "/health", auth=False)[0] == 200
+    g.stop()
+
+
 # ---- the disk full during a write -----------------------------------------------------------
 
 
