@@ -70,7 +70,7 @@ class Faults:
         # main: no sandbox (the file tools on the host); box: a sandbox for exec.
         self.backend = backend
         self.config.write_text(f"""{{
-  gateway: {{ tools: {{ allow: ["exec"] }} }},
+  gateway: {{ tools: {{ allow: ["exec", "apply_patch"] }} }},
   agents: {{
     defaults: {{ sandbox: {{ mode: "off" }} }},
     list: [
@@ -286,7 +286,7 @@ def test_disk_full_write_keeps_the_old_file(faults):
                         str(faults.ws)], capture_output=True, text=True)
     assert r.returncode == 0, f"cannot mount a tmpfs on {faults.ws}: {r.stderr}"
     try:
-        old = "old content\n" * 1000
+        old = "first line\n" + "old content\n" * 1000
         (faults.ws / "keep.txt").write_text(old)
         # Fill the rest of the filesystem.
         with open(faults.ws / "filler", "wb") as f:
@@ -305,6 +305,16 @@ def test_disk_full_write_keeps_the_old_file(faults):
         assert "the file is unchanged" in msg and "Free space" in msg, msg
         assert (faults.ws / "keep.txt").read_text() == old
         assert not [p.name for p in faults.ws.iterdir() if p.name.startswith(".pincer-tmp-")]
+        # edit and apply_patch replace files the same way.
+        status, doc = invoke(g, "edit", {"path": "keep.txt", "oldText": "first line\n",
+                                         "newText": "x" * 300_000 + "\n"})
+        assert "No space left on device" in json.dumps(doc), doc
+        patch = ("*** Begin Patch\n*** Update File: keep.txt\n@@\n-first line\n+" +
+                 "y" * 300_000 + "\n old content\n*** End Patch")
+        status, doc = invoke(g, "apply_patch", {"input": patch})
+        print(f"apply_patch on a full disk: {status} {json.dumps(doc)[:300]}")
+        assert "No space left on device" in json.dumps(doc), doc
+        assert (faults.ws / "keep.txt").read_text() == old
         # A new file that does not fit: refused the same way, nothing half-written is left.
         status, doc = invoke(g, "write", {"path": "new.txt", "content": "x" * 500_000})
         assert "No space left on device" in text_of(doc), doc
