@@ -1,7 +1,7 @@
 """Fault tests (issue 10, point 4): what the gateway does when the world breaks under it.
 
 - the gateway killed with SIGKILL during a write (the file is the old or the new content,
-  never torn), during sandbox creation (Docker and native) and during provisioning (after a
+  never torn), during sandbox creation and during provisioning (Docker and native; after a
   restart the registry agrees with the backend, and nothing of the dead gateway is left:
   containers, processes, mounts, cgroups, run dirs);
 - the disk full during a write (the old file stays intact, the error says so);
@@ -91,7 +91,8 @@ class Faults:
     def pincer(self, *args):
         e = {k: v for k, v in os.environ.items() if not k.startswith("PINCER_")}
         e["PINCER_STATE_DIR"] = str(self.state)
-        args = (args[0], args[1], "--config", str(self.config), *args[2:])
+        if args[0] != "image":  # the image verbs take no config
+            args = (args[0], args[1], "--config", str(self.config), *args[2:])
         p = subprocess.run([PINCER, *args], capture_output=True, text=True, env=e, timeout=300)
         assert p.returncode >= 0 and "Sanitizer" not in p.stderr, p.stderr
         return p
@@ -526,6 +527,65 @@ def test_sigkill_during_native_sandbox_creation(faults, image_store, moment):  #
     t.join(timeout=30)
     print(f"killed at '{moment}': the call got {out}; left behind {faults.leftovers()}")
     assert_consistent_after_restart(faults, f"native, {moment}")
+
+
+def native_images(faults, marker):
+    """The provisioned native images whose /opt-marker holds marker (the store is shared)."""
+    r = faults.pincer("image", "list", "--json")
+    assert r.returncode == 0, r.stderr
+    found = []
+    for i in json.loads(r.stdout):
+        m = Path(i.get("path", "")) / "opt-marker"
+        if i.get("source") == "provisioned" and m.exists() and marker in m.read_text():
+            found.append(i["name"])
+    return found
+
+
+def provisioning_pids(images):
+    """Processes whose root is a provisioning copy in the image store (.tmp-*)."""
+    found = []
+    for pid in os.listdir("/proc"):
+        try:
+            if pid.isdigit() and os.readlink(f"/proc/{pid}/root").startswith(
+                    str(images.resolve() / ".tmp-")):
+                found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
+def test_sigkill_during_native_provisioning(faults, image_store):  # noqa: F811
+    need_root("the native backend")
+    (faults.state / "images").symlink_to(image_store / "images")
+    marker = secrets.token_hex(4)
+    faults.write_config(f'setupCommand: "sleep 3; echo {marker} > /opt-marker",',
+                        backend="native")
+    g = faults.start()
+    t, out = in_background(invoke, g, "exec", {"command": "cat /opt-marker"}, agent="box",
+                           timeout=300)
+    images = image_store / "images"
+    pids = wait_for(lambda: provisioning_pids(images), 120, 0.02)
+    assert pids, f"the provisioning script did not start: {out}\n{g.stderr()}"
+    roots = {os.readlink(f"/proc/{p}/root") for p in pids if Path(f"/proc/{p}").exists()}
+    faults.kill(g)
+    t.join(timeout=30)
+    # Its processes die with the gateway (pid 1 of its namespace has a parent-death signal).
+    assert wait_for(lambda: not [p for p in pids if Path(f"/proc/{p}").exists()], 10, 0.05), \
+        f"the killed gateway's provisioning processes still run: {pids}"
+    print(f"killed during native provisioning: its processes {pids} are gone; left: {roots}")
+    try:
+        g = faults.start()
+        status, doc = invoke(g, "exec", {"command": "cat /opt-marker"}, agent="box",
+                             timeout=300)
+        assert status == 200 and doc["ok"] is True and marker in text_of(doc), doc
+        # The next image operation swept the killed one's copy.
+        left = [r for r in roots if Path(r).exists()]
+        assert not left, f"the killed provisioning's copy is left: {left}"
+        g.stop()
+        assert_consistent_after_restart(faults, "native provisioning")
+    finally:
+        for name in native_images(faults, marker):  # each run provisions its own
+            faults.pincer("image", "rm", name)
 
 
 def test_sigkill_during_provisioning(faults):
