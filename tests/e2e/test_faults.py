@@ -35,6 +35,13 @@ from test_sandbox_docker import IMAGE, docker, engine_problem
 from test_sandbox_native import image_store  # noqa: F401 (a fixture)
 
 
+def report(request, text):
+    """Shown in the suite's output even when the test passes (pytest captures print)."""
+    capman = request.config.pluginmanager.getplugin("capturemanager")
+    with capman.global_and_fixture_disabled():
+        print(f"\ntest_faults: {text}", flush=True)
+
+
 def need_docker():
     problem = engine_problem()
     if problem:
@@ -359,7 +366,7 @@ def fd_count(pid):
 RELEASE = os.environ.get("PINCER_RELEASE_BIN", str(SOURCE_DIR / "build" / "release" / "pincer"))
 
 
-def soak(faults, g, calls, label):
+def soak(request, faults, g, calls, label):
     """calls tool calls of every kind (good, bad, refused, Docker exec every 100th) on keep-alive
     and fresh connections. Returns RSS (KiB) and open fds after a warm-up and at the end."""
     docker_problem = engine_problem()
@@ -401,7 +408,7 @@ def soak(faults, g, calls, label):
             r.read()
         assert r.status in (200, 400, 404), (i, r.status)
 
-    warm = max(calls // 10, 100)
+    warm = max(calls // 5, 100)
     start = time.monotonic()
     for i in range(warm):
         call(i)
@@ -415,16 +422,18 @@ def soak(faults, g, calls, label):
     time.sleep(0.2)  # closed connections are closed on the gateway's side too
     rss1, fds1 = rss_kib(pid), fd_count(pid)
     took = time.monotonic() - start
-    print(f"soak ({label}): {calls} calls in {took:.1f}s ({calls / took:.0f}/s; Docker exec "
-          f"{'every 100th call' if docker_problem is None else 'left out: ' + docker_problem})")
-    print(f"soak ({label}): after {warm} warm-up calls RSS {rss0} KiB, {fds0} fds; at the end "
+    report(request, f"soak ({label}): {calls} calls in {took:.1f}s ({calls / took:.0f}/s; "
+           f"Docker exec "
+           f"{'every 100th call' if docker_problem is None else 'left out: ' + docker_problem})")
+    report(request, f"soak ({label}): after {warm} warm-up calls RSS {rss0} KiB, {fds0} fds; "
+          f"at the end "
           f"RSS {rss1} KiB, {fds1} fds (RSS {rss1 - rss0:+} KiB, fds {fds1 - fds0:+}); "
           f"RSS samples {samples}")
     assert fds1 <= fds0, f"open fds grew from {fds0} to {fds1}"
     return rss0, rss1
 
 
-def test_soak_rss_and_fds_flat(faults):
+def test_soak_rss_and_fds_flat(request, faults):
     """RSS is measured on the release build: ASan's allocator keeps growing its caches."""
     if not Path(RELEASE).exists():
         pytest.fail(f"the soak measures RSS on the release build, and {RELEASE} is missing: "
@@ -432,25 +441,25 @@ def test_soak_rss_and_fds_flat(faults):
                     "(scripts/test.sh does), or set PINCER_RELEASE_BIN")
     calls = int(os.environ.get("PINCER_SOAK_CALLS", "2000"))
     g = faults.start(binary=RELEASE)
-    rss0, rss1 = soak(faults, g, calls, "release")
+    rss0, rss1 = soak(request, faults, g, calls, "release")
     # Flat: allocator noise only, not a per-call leak (100 bytes per call is 1 MiB at 10,000).
     assert rss1 - rss0 < 1024 + calls // 20, f"RSS grew from {rss0} to {rss1} KiB"
     g.stop()
 
 
-def test_soak_no_leak_under_leaksanitizer(faults):
+def test_soak_no_leak_under_leaksanitizer(request, faults):
     calls = max(int(os.environ.get("PINCER_SOAK_CALLS", "2000")) // 4, 500)
     g = faults.start(env={"ASAN_OPTIONS": "detect_leaks=1:malloc_context_size=8"})
     lsan = "libasan" in Path(f"/proc/{g.proc.pid}/maps").read_text()
     if not lsan and (os.environ.get("PINCER_REQUIRE_DOCKER") == "1" or os.environ.get("CI")):
         pytest.fail(f"{PINCER} is not built with ASan (the debug preset): no leak check")
-    soak(faults, g, calls, "debug, ASan")
+    soak(request, faults, g, calls, "debug, ASan")
     # A clean SIGTERM: exit 0 and no LeakSanitizer report (Gateway.stop checks both).
     g.stop()
     err = g.errpath.read_text()
     assert "LeakSanitizer" not in err, err
-    print(f"soak: the gateway exited 0 on SIGTERM; LeakSanitizer "
-          f"{'found no leak' if lsan else 'was not active (not an ASan build)'}")
+    report(request, f"soak: the gateway exited 0 on SIGTERM; LeakSanitizer "
+           f"{'found no leak' if lsan else 'was not active (not an ASan build)'}")
 # ---- SIGKILL during sandbox creation and provisioning ---------------------------------------
 
 
@@ -688,7 +697,7 @@ def restart_engine(while_down):
     return f"{how}, then scripts/docker-env.sh: {r.stdout.strip()}", down
 
 
-def test_docker_engine_restart_during_calls(faults):
+def test_docker_engine_restart_during_calls(request, faults):
     need_docker()
     if os.environ.get("PINCER_FAULTS_RESTART_DOCKER") != "1":
         pytest.skip("restarting the Docker engine stops every container on it, and it may be "
@@ -706,8 +715,7 @@ def test_docker_engine_restart_during_calls(faults):
 
     start = time.monotonic()
     what, (down_status, down_doc) = restart_engine(while_down)
-    print(f"test_faults: restarted the Docker engine: {what} "
-          f"({time.monotonic() - start:.1f}s)")
+    report(request, f"restarted the Docker engine: {what} ({time.monotonic() - start:.1f}s)")
     t.join(timeout=60)
     assert not t.is_alive(), "the call in flight still hangs after the engine restarted"
     print(f"the call in flight got: {inflight}")
