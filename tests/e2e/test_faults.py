@@ -368,7 +368,8 @@ RELEASE = os.environ.get("PINCER_RELEASE_BIN", str(SOURCE_DIR / "build" / "relea
 
 def soak(request, faults, g, calls, label):
     """calls tool calls of every kind (good, bad, refused, Docker exec every 100th) on keep-alive
-    and fresh connections. Returns RSS (KiB) and open fds after a warm-up and at the end."""
+    and fresh HTTP connections, and over the WebSocket API (a fifth of them, with a fresh
+    connection every 50th call). Returns RSS (KiB) after a warm-up and at the end."""
     docker_problem = engine_problem()
     if docker_problem and (os.environ.get("PINCER_REQUIRE_DOCKER") == "1" or os.environ.get("CI")):
         pytest.fail(f"Docker is required here but {docker_problem}")
@@ -376,9 +377,28 @@ def soak(request, faults, g, calls, label):
     (faults.ws / "seed.txt").write_text("one\ntwo\nthree\n" * 50)
     keep = http.client.HTTPConnection("127.0.0.1", g.port, timeout=60)
     auth = {"Authorization": f"Bearer {g.token}", "Content-Type": "application/json"}
+    from test_ws import CLIENT, Client
+
+    def ws_client():
+        c = Client(g)
+        res = c.request("connect", {"minProtocol": 4, "maxProtocol": 4, "client": CLIENT,
+                                    "auth": {"token": g.token}})
+        assert res["ok"] is True, res
+        return c
+
+    ws = [ws_client()]
 
     def call(i):
         kind = i % 10
+        if kind in (6, 7):  # the WebSocket API: a tool call, or a whole connection
+            if i % 50 == 7:
+                c = ws_client()
+                assert c.request("status")["ok"] is True
+                c.close()
+                return
+            res = ws[0].request("tools.invoke", {"name": "read", "args": {"path": "seed.txt"}})
+            assert res["ok"] is True, res
+            return
         if kind == 0:
             body = "{not json"  # a 400
         elif kind == 1:
@@ -419,11 +439,12 @@ def soak(request, faults, g, calls, label):
         if (i + 1) % max(calls // 10, 1) == 0:
             samples.append(rss_kib(pid))
     keep.close()
+    ws[0].close()
     time.sleep(0.2)  # closed connections are closed on the gateway's side too
     rss1, fds1 = rss_kib(pid), fd_count(pid)
     took = time.monotonic() - start
     report(request, f"soak ({label}): {calls} calls in {took:.1f}s ({calls / took:.0f}/s; "
-           f"Docker exec "
+           f"a fifth over WebSocket; Docker exec "
            f"{'every 100th call' if docker_problem is None else 'left out: ' + docker_problem})")
     report(request, f"soak ({label}): after {warm} warm-up calls RSS {rss0} KiB, {fds0} fds; "
           f"at the end "
