@@ -229,7 +229,7 @@ def test_sigkill_during_write_never_tears_the_file(faults):
                 n += 1
                 try:
                     invoke(g, "write", {"path": "big.txt", "content": contents[c]}, timeout=30)
-                except OSError:
+                except Exception:  # noqa: BLE001 (the gateway was killed under it)
                     return
 
         threads = [threading.Thread(target=writer, daemon=True) for _ in range(2)]
