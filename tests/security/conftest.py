@@ -14,6 +14,7 @@ import json
 import os
 import secrets
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -237,7 +238,6 @@ class Sandboxed:
         else:
             e = {k: v for k, v in os.environ.items() if not k.startswith("PINCER_")}
             e["PINCER_STATE_DIR"] = str(self.state)
-            import subprocess
             subprocess.run([PINCER, "sandbox", "recreate", "--config", str(self.config),
                             "--all", "--force"], env=e, capture_output=True, timeout=120)
 

@@ -15,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-from conftest import ENV_SECRET, HOST_MARK, TOKEN, Matrix, docker
+from conftest import ENV_SECRET, HOST_MARK, PINCER, TOKEN, Matrix, docker
 
 
 def ename(n):
@@ -90,6 +90,25 @@ def test_filesystem(sb):
           {"input": "*** Begin Patch\n*** Update File: mv.txt\n*** Move to: ../moved-pwned.txt\n"
                     "@@\n-x\n+pwned\n*** End Patch\n"})
 
+    # A root-owned setuid file in the workspace: rewriting it must not give the model a
+    # setuid-root program of its own on the host.
+    target = ws / "suid-target"
+    target.write_bytes(Path(sb.ws["main"] / "probe").read_bytes())
+    os.chown(target, 0, 0)
+    os.chmod(target, 0o4755)
+    st, text = tool(sb, "write", {"path": "suid-target", "content": "#!/bin/sh\nid\n"})
+    t = target.stat()
+    rewritten = target.read_bytes().startswith(b"#!/bin/sh")
+    m.check("filesystem", "write over a root-owned setuid file in the workspace",
+            "refused, or no longer setuid root",
+            f"{said(st, text)}; now uid {t.st_uid} mode {oct(t.st_mode & 0o7777)}",
+            not (rewritten and t.st_uid == 0 and t.st_mode & 0o6000))
+    st, text = tool(sb, "write", {"path": "new-file.txt", "content": "x\n"})
+    t = (ws / "new-file.txt").stat()
+    m.check("filesystem", "owner of a file the write tool creates", "the sandbox user (1000)",
+            f"uid {t.st_uid} gid {t.st_gid} mode {oct(t.st_mode & 0o7777)}",
+            t.st_uid == 1000 and not t.st_mode & 0o6000)
+
     # Symlinks planted in the workspace (by the sandbox, which shares it, or before).
     (ws / "link-abs").symlink_to(secret)
     (ws / "link-rel").symlink_to("../host-secret.txt")
@@ -153,8 +172,8 @@ def test_filesystem(sb):
 
     # From inside, with exec: the host is not in the sandbox's view.
     text, _ = sb.exec(f"cat {secret} /proc/1/root{secret} /proc/self/root{secret} 2>&1; "
-                      f"ls /proc/{sb.g.proc.pid}/cwd/ 2>&1; true")
-    m.check("filesystem", "exec: cat host path, /proc/1/root, /proc/<gateway pid>/cwd",
+                      f"ls /proc/{sb.g.proc.pid}/cwd/ /proc/1/cwd/ 2>&1; true")
+    m.check("filesystem", "exec: cat host path, /proc/1/root, /proc/<gateway pid>/cwd, /proc/1/cwd",
             "not visible", text.strip().replace("\n", " ")[:140], HOST_MARK not in text
             and "CMakeLists" not in text)
     m.check("filesystem", "host secret after every attempt", "unchanged",
@@ -438,4 +457,41 @@ def test_secrets(sb):
         found = [s for s, v in (("token", TOKEN), ("env secret", ENV_SECRET)) if v in text]
         m.check("secrets", f"token or env secret in the {name}", "absent",
                 found or f"absent ({len(text)} bytes checked)", not found)
+    m.finish()
+
+
+# ---- the CLI ------------------------------------------------------------------------------------
+
+
+def test_cli(sb):
+    """The same sandbox through `pincer tools invoke` and `pincer sandbox exec`."""
+    m = Matrix(sb.backend)
+    e = {k: v for k, v in os.environ.items() if not k.startswith("PINCER_")}
+    e.update(PINCER_STATE_DIR=str(sb.state), SEC_ENV_SECRET=ENV_SECRET)
+
+    def cli(*args):
+        p = subprocess.run([PINCER, args[0], args[1], "--config", str(sb.config), *args[2:]],
+                           capture_output=True, text=True, env=e, timeout=120)
+        assert "Sanitizer" not in p.stderr, p.stderr
+        return p
+    p = cli("tools", "invoke", "--json", "exec",
+            json.dumps({"command": "/workspace/probe escapes"}))
+    doc = json.loads(p.stdout)
+    esc = json.loads(doc["result"]["content"][0]["text"].splitlines()[0])
+    p = cli("sandbox", "exec", "--json", "--", "/workspace/probe", "escapes")
+    esc2 = json.loads(json.loads(p.stdout)["stdout"])
+    for key in ("mount", "unshareUser", "setns", "bpf", "kexec", "initModule", "mknod",
+                "procSysWrite", "raiseRlimit"):
+        for how, r in (("tools invoke", esc), ("sandbox exec", esc2)):
+            m.check("syscalls" if key in SYSCALLS else "privilege",
+                    f"{SYSCALLS.get(key) or PRIVILEGE[key]} via `pincer {how}`", "fails",
+                    ename(r[key]), r[key] != 0)
+    p = cli("tools", "invoke", "--json", "read", json.dumps({"path": "../host-secret.txt"}))
+    m.check("filesystem", "read ../ traversal via `pincer tools invoke`", "refused",
+            f"exit {p.returncode} {short(json.loads(p.stdout))[:100]}",
+            HOST_MARK not in p.stdout and p.returncode != 0)
+    p = cli("sandbox", "exec", "--json", "--", "sh", "-c", 'echo "[$GITHUB_TOKEN]"')
+    both = p.stdout + p.stderr
+    m.check("secrets", "env secret via `pincer sandbox exec` (output and errors)", "absent",
+            json.loads(p.stdout)["stdout"].strip(), ENV_SECRET not in both)
     m.finish()
