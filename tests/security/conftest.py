@@ -12,10 +12,12 @@ names (`PINCER`, `SOURCE_DIR`) are re-exported here, because the e2e modules imp
 import importlib.util
 import json
 import os
+import re
 import secrets
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -38,6 +40,7 @@ REPORT = Path(os.environ.get("PINCER_SECURITY_REPORT",
                              SOURCE_DIR / "build" / "security-matrix"))
 BACKENDS = ("native", "docker")
 ROWS = []
+TMP_RE = re.compile(r"/tmp/pytest-of-[^/\s]+/pytest-\d+/[^/\s]+")  # run-specific paths
 
 
 class Matrix:
@@ -52,7 +55,8 @@ class Matrix:
     def check(self, category, attempt, expected, observed, blocked, known=None):
         result = "blocked" if blocked else ("KNOWN LIMIT" if known else "NOT BLOCKED")
         ROWS.append({"category": category, "attempt": attempt, "backend": self.backend,
-                     "expected": expected, "observed": " ".join(str(observed).split()),
+                     "expected": expected, "observed": TMP_RE.sub("<tmp>", " ".join(
+                         str(observed).split())),
                      "result": result,
                      "note": "" if blocked else (known or "")})
         if not blocked:
@@ -87,13 +91,33 @@ def _sorted_rows():
     return sorted(ROWS, key=lambda r: (order.get(r["category"], 99), r["attempt"], r["backend"]))
 
 
+def _machine():
+    u = os.uname()
+    d = subprocess.run(["docker", "version", "--format", "{{.Server.Version}}"],
+                       capture_output=True, text=True).stdout.strip() if shutil.which("docker") \
+        else ""
+    return f"Linux {u.release} {u.machine}, {os.cpu_count()} CPUs, Docker engine {d or 'none'}"
+
+
 def pytest_sessionfinish(session, exitstatus):
     if not ROWS:
         return
     rows = _sorted_rows()
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.with_suffix(".json").write_text(json.dumps(rows, indent=1) + "\n")
-    REPORT.with_suffix(".md").write_text(markdown(rows))
+    n_bad = sum(r["result"] != "blocked" for r in rows)
+    text = (f"Run of {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {_machine()}: "
+            f"{len(rows)} attempts, {len(rows) - n_bad} blocked, "
+            f"{sum(r['result'] == 'KNOWN LIMIT' for r in rows)} known limits, "
+            f"{sum(r['result'] == 'NOT BLOCKED' for r in rows)} not blocked.\n\n" + markdown(rows))
+    REPORT.with_suffix(".md").write_text(text)
+    # PINCER_SECURITY_UPDATE_DOCS=1: the table of docs/security.md becomes this run's.
+    if os.environ.get("PINCER_SECURITY_UPDATE_DOCS") == "1":
+        doc = SOURCE_DIR / "docs" / "security.md"
+        old = doc.read_text()
+        begin, end = "<!-- matrix:begin -->\n", "<!-- matrix:end -->"
+        i, j = old.index(begin) + len(begin), old.index(end)
+        doc.write_text(old[:i] + text + old[j:])
 
 
 def pytest_terminal_summary(terminalreporter):

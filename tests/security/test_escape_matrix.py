@@ -95,11 +95,11 @@ def test_filesystem(sb):
     target = ws / "suid-target"
     target.write_bytes(Path(sb.ws["main"] / "probe").read_bytes())
     os.chown(target, 0, 0)
-    os.chmod(target, 0o4755)
+    os.chmod(target, 0o6755)
     st, text = tool(sb, "write", {"path": "suid-target", "content": "#!/bin/sh\nid\n"})
     t = target.stat()
     rewritten = target.read_bytes().startswith(b"#!/bin/sh")
-    m.check("filesystem", "write over a root-owned setuid file in the workspace",
+    m.check("filesystem", "write over a root-owned setuid+setgid file in the workspace",
             "refused, or no longer setuid root",
             f"{said(st, text)}; now uid {t.st_uid} mode {oct(t.st_mode & 0o7777)}",
             not (rewritten and t.st_uid == 0 and t.st_mode & 0o6000))
@@ -386,6 +386,22 @@ def test_isolation_between_agents(sb):
             "survived" if "sleep 100042" in still else "gone",
             "sleep 100042" in still or "sleep 100042" not in seen_main)
     sb.exec("pkill -f 'sleep 100042' 2>/dev/null; kill $(pidof sleep) 2>/dev/null; true")
+
+    # Background processes (the process tool): other can neither list nor kill main's.
+    st, doc = sb.g.invoke("exec", {"command": "sleep 100045", "background": True})
+    sid = ((doc.get("result") or {}).get("details") or {}).get("sessionId")
+    st_l, doc_l = sb.g.invoke("process", {"action": "list"}, agent="other")
+    st_k, doc_k = sb.g.invoke("process", {"action": "kill", "sessionId": sid or "x"},
+                              agent="other")
+    st_p, doc_p = sb.g.invoke("process", {"action": "poll", "sessionId": sid or "x"})
+    m.check("isolation", "process list/kill of another agent's background exec",
+            "not listed, not found",
+            f"started {sid}; other's list shows it: {bool(sid) and sid in json.dumps(doc_l)}; "
+            f"kill: {short(doc_k)[:60]}; main's poll: {short(doc_p).splitlines()[-1][:40]}",
+            bool(sid) and sid not in json.dumps(doc_l) and "No session found" in short(doc_k)
+            and "still running" in short(doc_p))
+    if sid:
+        sb.g.invoke("process", {"action": "remove", "sessionId": sid})
 
     # The session tools: other cannot list or read main's session.
     st, doc = sb.g.invoke("sessions_list", {}, agent="other")
