@@ -170,12 +170,36 @@ def test_filesystem(sb):
             f"{'changed' if secret.read_text() != original else 'intact'}",
             leaked == 0 and secret.read_text() == original)
 
+    # The same race driven from inside the sandbox (a background exec swapping the name).
+    st, doc = sb.g.invoke("exec", {"background": True, "command":
+                                   "cd /workspace; while :; do ln -sfn ../host-secret.txt r.l; "
+                                   "mv -fT r.l race2; echo inside > r.f; mv -fT r.f race2; done"})
+    sid = ((doc.get("result") or {}).get("details") or {}).get("sessionId")
+    leaked, outcomes = 0, {"inside": 0, "refused": 0}
+    try:
+        for i in range(100):
+            st, text = tool(sb, "read" if i % 2 else "write",
+                            {"path": "race2"} if i % 2 else {"path": "race2", "content": "pwned\n"})
+            leaked += HOST_MARK in text
+            outcomes["refused" if refused(st, text) else "inside"] += 1
+    finally:
+        if sid:
+            sb.g.invoke("process", {"action": "remove", "sessionId": sid})
+    m.check("filesystem", "symlink race from inside (a background exec swapping, 100 calls)",
+            "never the host file", f"swapper {'running' if sid else 'NOT started'}; {outcomes}, "
+            f"host content leaked {leaked}x, host file "
+            f"{'changed' if secret.read_text() != original else 'intact'}",
+            sid and leaked == 0 and secret.read_text() == original)
+
     # From inside, with exec: the host is not in the sandbox's view.
     text, _ = sb.exec(f"cat {secret} /proc/1/root{secret} /proc/self/root{secret} 2>&1; "
                       f"ls /proc/{sb.g.proc.pid}/cwd/ /proc/1/cwd/ 2>&1; true")
     m.check("filesystem", "exec: cat host path, /proc/1/root, /proc/<gateway pid>/cwd, /proc/1/cwd",
             "not visible", text.strip().replace("\n", " ")[:140], HOST_MARK not in text
             and "CMakeLists" not in text)
+    text, _ = sb.exec("ls -l /var/run/docker.sock /run/docker.sock /run/containerd 2>&1; true")
+    m.check("filesystem", "exec: the Docker socket", "absent", text.strip()[:110],
+            "No such file" in text and "srw" not in text)
     m.check("filesystem", "host secret after every attempt", "unchanged",
             "unchanged" if secret.read_text() == original else "CHANGED",
             secret.read_text() == original)
