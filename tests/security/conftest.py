@@ -56,7 +56,7 @@ class Matrix:
         result = "blocked" if blocked else ("KNOWN LIMIT" if known else "NOT BLOCKED")
         ROWS.append({"category": category, "attempt": attempt, "backend": self.backend,
                      "expected": expected, "observed": TMP_RE.sub("<tmp>", " ".join(
-                         str(observed).split())),
+                         str(observed).split()))[:150],
                      "result": result,
                      "note": "" if blocked else (known or "")})
         if not blocked:

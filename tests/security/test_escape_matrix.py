@@ -42,11 +42,18 @@ def tool(sb, name, args, agent=None):
 def said(status, text):
     """"<status> <message>" of a response tool() returned, shortened for the table."""
     msg = short(json.loads(text))
-    return f"{status} {msg.splitlines()[0] if msg else ''}"[:110]
+    return f"{status} {msg.splitlines()[0] if msg else ''}"
+
+
+# The file tools answer a refusal as a result text (OpenClaw's shape), not as an error.
+REFUSALS = ("Sandbox path escapes", "Path escapes", "Refusing to", "Cannot ", "File too large",
+            "Sandbox path is read-only", "File not found")
 
 
 def refused(status, text):
-    return status != 200 or '"ok": false' in text or "escapes" in text or "Refusing" in text
+    if status != 200 or '"ok": false' in text:
+        return True
+    return short(json.loads(text)).startswith(REFUSALS)
 
 
 # ---- filesystem -------------------------------------------------------------------------------
@@ -132,7 +139,7 @@ def test_filesystem(sb):
     text, d = sb.exec(f"ln /etc/passwd /workspace/hard2 2>&1; ln {secret} /workspace/hard3 2>&1;"
                       " ls /workspace/hard2 /workspace/hard3 2>&1; true")
     m.check("filesystem", "hardlink from inside (ln /etc/passwd, host file)", "refused",
-            text.strip().replace("\n", " ")[:140],
+            text.strip(),
             not (ws / "hard3").exists() and
             (not (ws / "hard2").exists() or (ws / "hard2").stat().st_nlink == 1))
 
@@ -170,6 +177,16 @@ def test_filesystem(sb):
             f"{'changed' if secret.read_text() != original else 'intact'}",
             leaked == 0 and secret.read_text() == original)
 
+    # Files that would wedge or bloat the gateway, which reads them: a FIFO, a huge sparse file.
+    sb.exec("mkfifo /workspace/fifo; truncate -s 64G /workspace/huge")
+    for attempt, path in (("read a FIFO made in the sandbox", "fifo"),
+                          ("read a 64 GiB sparse file", "huge")):
+        t0 = time.monotonic()
+        st, text = tool(sb, "read", {"path": path})
+        took = time.monotonic() - t0
+        m.check("filesystem", attempt, "refused at once", f"{said(st, text)} ({took:.1f} s)",
+                refused(st, text) and took < 5)
+
     # The same race driven from inside the sandbox (a background exec swapping the name).
     st, doc = sb.g.invoke("exec", {"background": True, "command":
                                    "cd /workspace; while :; do ln -sfn ../host-secret.txt r.l; "
@@ -195,10 +212,10 @@ def test_filesystem(sb):
     text, _ = sb.exec(f"cat {secret} /proc/1/root{secret} /proc/self/root{secret} 2>&1; "
                       f"ls /proc/{sb.g.proc.pid}/cwd/ /proc/1/cwd/ 2>&1; true")
     m.check("filesystem", "exec: cat host path, /proc/1/root, /proc/<gateway pid>/cwd, /proc/1/cwd",
-            "not visible", text.strip().replace("\n", " ")[:140], HOST_MARK not in text
+            "not visible", text.strip(), HOST_MARK not in text
             and "CMakeLists" not in text)
     text, _ = sb.exec("ls -l /var/run/docker.sock /run/docker.sock /run/containerd 2>&1; true")
-    m.check("filesystem", "exec: the Docker socket", "absent", text.strip()[:110],
+    m.check("filesystem", "exec: the Docker socket", "absent", text.strip(),
             "No such file" in text and "srw" not in text)
     m.check("filesystem", "host secret after every attempt", "unchanged",
             "unchanged" if secret.read_text() == original else "CHANGED",
@@ -395,7 +412,7 @@ def test_isolation_between_agents(sb):
     text, _ = sb.exec(f"cat {sb.ws['main']}/main-private.txt /workspace/../ws-main/main-private.txt"
                       " 2>&1; true", agent="other")
     m.check("isolation", "exec: cat another agent's workspace", "not visible",
-            text.strip().replace("\n", " ")[:120], main_private not in text)
+            text.strip(), main_private not in text)
 
     # A process left running in main's sandbox is invisible (and unkillable) from other's.
     sb.exec("setsid sleep 100042 >/dev/null 2>&1 < /dev/null & true")
@@ -434,8 +451,9 @@ def test_isolation_between_agents(sb):
             f"{st}, main keys seen: {keys or 'none'}", not keys)
     st, doc = sb.g.invoke("sessions_history", {"sessionKey": "agent:main:main"}, agent="other")
     body = json.dumps(doc)
+    d = (doc.get("result") or {}).get("details") or {}
     m.check("isolation", "sessions_history of another agent's session", "forbidden",
-            said(st, body), "forbidden" in body or st in (403, 404) or '"ok": false' in body)
+            f"{st} {d.get('status')}: {d.get('error') or short(doc)}", "forbidden" in body or st in (403, 404) or '"ok": false' in body)
     m.finish()
 
 
@@ -528,7 +546,7 @@ def test_cli(sb):
                     ename(r[key]), r[key] != 0)
     p = cli("tools", "invoke", "--json", "read", json.dumps({"path": "../host-secret.txt"}))
     m.check("filesystem", "read ../ traversal via `pincer tools invoke`", "refused",
-            f"exit {p.returncode} {short(json.loads(p.stdout))[:100]}",
+            f"exit {p.returncode} {short(json.loads(p.stdout))}",
             HOST_MARK not in p.stdout and p.returncode != 0)
     p = cli("sandbox", "exec", "--json", "--", "sh", "-c", 'echo "[$GITHUB_TOKEN]"')
     both = p.stdout + p.stderr
