@@ -34,6 +34,9 @@ def g(tmp_path_factory):
     gw.stop()
 
 
+LITERAL = "cfg-literal-" + os.urandom(8).hex()
+
+
 def health(g, timeout=5):
     try:
         return g.request("GET", "/health", auth=False, timeout=timeout)[0]
@@ -157,7 +160,11 @@ def test_malformed_config_on_reload(g):
     try:
         for attempt, text in (("malformed JSON5 config on reload", "{ agents: { list: [ "),
                               ("config with an unknown key on reload", "{ nope: 1 }"),
-                              ("binary config on reload", "\x00\xff\xfe" * 100)):
+                              ("binary config on reload", "\x00\xff\xfe" * 100),
+                              ("malformed config holding a token literal, on reload",
+                               f'{{ gateway: {{ auth: {{ token: "{LITERAL}" tools: 1 }} }} }}'),
+                              ("config with a token literal of the wrong type, on reload",
+                               f'{{ gateway: {{ auth: {{ token: ["{LITERAL}"] }} }} }}')):
             before = g.stderr().count("Failed to reload")
             g.config.write_text(text)
             g.signal(signal.SIGHUP)
@@ -173,6 +180,8 @@ def test_malformed_config_on_reload(g):
         g.config.write_text(good)
         g.signal(signal.SIGHUP)
         time.sleep(0.3)
+    m.check("secrets", "token literal of a rejected config in the gateway log", "absent",
+            "present" if LITERAL in g.stderr() else "absent", LITERAL not in g.stderr())
     m.finish()
 
 
