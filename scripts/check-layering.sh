@@ -15,7 +15,7 @@ declare -A may_use=(
     [agents]="base loop config store policy sandbox tools"
     [gateway]="base loop config store policy sandbox tools agents"
     [daemon]="base loop config store policy sandbox tools agents gateway"
-    [cli]="base config policy store sandbox tools daemon gateway"
+    [cli]="base config policy store sandbox tools agents daemon gateway"
 )
 
 status=0
