@@ -427,7 +427,8 @@ def test_isolation_between_agents(sb):
             "survived" if "sleep 100042" in still else "gone",
             "sleep 100042" in still or "sleep 100042" not in seen_main)
     # (only that one: Docker's pid 1 waits on a `sleep infinity` that must live on)
-    sb.exec("for p in /proc/[0-9]*; do grep -qs 100042 $p/cmdline && kill ${p#/proc/}; done; true")
+    sb.exec("n=1000$((40 + 2)); for p in /proc/[0-9]*; do grep -qs $n $p/cmdline && "
+            "kill ${p#/proc/}; done; true")
 
     # Background processes (the process tool): other can neither list nor kill main's.
     st, doc = sb.g.invoke("exec", {"command": "sleep 100045", "background": True})
