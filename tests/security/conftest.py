@@ -38,7 +38,9 @@ from test_sandbox_native import IMAGE, PROBE, build_image  # noqa: E402
 
 REPORT = Path(os.environ.get("PINCER_SECURITY_REPORT",
                              SOURCE_DIR / "build" / "security-matrix"))
-BACKENDS = ("native", "docker")
+# native+userns: the native backend with sandbox.native.userns (uid 0 inside is an
+# unprivileged id on the host).
+BACKENDS = ("native", "native+userns", "docker")
 ROWS = []
 TMP_RE = re.compile(r"/tmp/pytest-of-[^/\s]+/pytest-\d+/[^/\s]+")  # run-specific paths
 
@@ -159,6 +161,7 @@ def backend_store(backend, tmp_path_factory):
     if backend == "docker":
         need(backend, engine_problem())
         return None
+    backend = "native"
     if os.geteuid() != 0:
         need(backend, "it needs root (namespaces, mounts, cgroups)")
     if not Path(PROBE).exists():
@@ -183,6 +186,8 @@ class Sandboxed:
 
     def __init__(self, backend, tmp, store):
         self.backend = backend
+        userns = "native: { userns: true }," if backend == "native+userns" else ""
+        backend = backend.split("+")[0]
         self.dir = tmp
         self.state = tmp / "state"
         self.state.mkdir()
@@ -211,7 +216,7 @@ class Sandboxed:
   agents: {{
     defaults: {{
       sandbox: {{
-        mode: "all", backend: "{backend}", scope: "agent", workspaceAccess: "rw",
+        mode: "all", backend: "{backend}", scope: "agent", workspaceAccess: "rw", {userns}
         docker: {{
           image: "{IMAGE}", containerPrefix: "{self.prefix}", readOnlyRoot: true,
           network: "none", user: "1000:1000", capDrop: ["ALL"],
@@ -270,7 +275,8 @@ class Sandboxed:
 def sb(request, tmp_path_factory):
     """A gateway whose agents run in sandboxes of each backend in turn."""
     store = backend_store(request.param, tmp_path_factory)
-    s = Sandboxed(request.param, tmp_path_factory.mktemp(f"sec-{request.param}"), store)
+    s = Sandboxed(request.param, tmp_path_factory.mktemp(f"sec-{request.param.replace('+', '-')}"),
+                  store)
     yield s
     print(f"--- gateway stderr ({request.param})\n{s.g.stderr()[-4000:]}")
     s.cleanup()

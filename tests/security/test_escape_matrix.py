@@ -246,6 +246,12 @@ DOCKER_LIMITS = {
                   "running as the sandbox user, so it can be traced, inside the container only",
     "ioUringSetup": "Docker 20.10's default profile allows io_uring",
 }
+NO_USERNS = {
+    "native": "without native.userns a sandbox's root is host root in new namespaces, with no "
+              "capabilities, no_new_privs and seccomp; set native.userns",
+    "docker": "without the engine's userns-remap a container's root is host root, with no "
+              "capabilities (capDrop ALL), no_new_privs and seccomp",
+}
 PRIVILEGE = {
     "mknod": "mknod char device", "mknodBlock": "mknod block device",
     "raiseRlimit": "raise RLIMIT_NOFILE hard limit", "procSysWrite": "write /proc/sys",
@@ -283,6 +289,11 @@ def test_syscalls_and_privilege(sb):
                 p["NoNewPrivs"] == "1" and p["Seccomp"] == "2")
         m.check("privilege", f"write the root filesystem as {who}", "EROFS",
                 ename(p["rootWriteErrno"]), p["rootWriteErrno"] != 0)
+    text, _ = sb.exec("cat /proc/self/uid_map", agent="root")
+    first = text.split()[:2]
+    m.check("privilege", "uid 0 inside is host uid 0", "an unprivileged host uid (user namespace)",
+            f"uid_map {' '.join(text.split()[:3])}", first[:2] != ["0", "0"],
+            known=NO_USERNS.get(sb.backend))
     ids = sb.probe("ids", binary="probe-suid")
     m.check("privilege", "run a setuid-root binary", "euid stays 1000",
             f"uid {ids['uid']} euid {ids['euid']}", ids["euid"] != 0 and ids["uid"] != 0)
