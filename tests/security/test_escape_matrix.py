@@ -483,6 +483,12 @@ def test_secrets(sb):
     m.check("secrets", "exec env API_TOKEN passed by the call", "dropped", text.strip(),
             ENV_SECRET not in text)
 
+    for agent in ("main", "root"):
+        text, _ = sb.exec("tr '\\0' ' ' < /proc/1/environ 2>&1; echo", agent=agent)
+        m.check("secrets", f"read pid 1's environment from inside ({agent})",
+                "refused, or no secret in it", text.strip()[:80],
+                TOKEN not in text and ENV_SECRET not in text)
+
     # ps while a command runs: no secret in any host process's arguments.
     result = {}
     t = threading.Thread(target=lambda: result.update(r=sb.exec("sleep 2; echo done")))
