@@ -77,12 +77,38 @@ def _cell(s):
 
 
 def markdown(rows):
-    out = ["| Category | Attempt | Backend | Expected | Observed | Result |",
-           "|---|---|---|---|---|---|"]
+    """Sandbox rows as one line per attempt with a column per backend; the gateway's own rows
+    (backend "gateway") as a second table."""
+    backends = [b for b in BACKENDS if any(r["backend"] == b for r in rows)]
+    lines, seen = {}, []
     for r in rows:
-        res = r["result"] + (f" ({r['note']})" if r["note"] else "")
-        out.append("| " + " | ".join(_cell(x) for x in (
-            r["category"], r["attempt"], r["backend"], r["expected"], r["observed"], res)) + " |")
+        if r["backend"] in backends:
+            key = (r["category"], r["attempt"], r["expected"])
+            if key not in lines:
+                lines[key] = {}
+                seen.append(key)
+            lines[key][r["backend"]] = r
+
+    def cell(r):
+        if r is None:
+            return "-"
+        obs = r["observed"] if len(r["observed"]) <= 90 else r["observed"][:87] + "..."
+        if r["result"] == "blocked":
+            return _cell(f"blocked: {obs}")
+        return _cell(f"**{r['result']}**: {obs}" + (f" ({r['note']})" if r["note"] else ""))
+    out = ["| Category | Attempt | Expected | " + " | ".join(backends) + " |",
+           "|---|---|---|" + "---|" * len(backends)]
+    for key in seen:
+        out.append("| " + " | ".join(_cell(x) for x in key) + " | " +
+                   " | ".join(cell(lines[key].get(b)) for b in backends) + " |")
+    rest = [r for r in rows if r["backend"] not in backends]
+    if rest:
+        out += ["", "The gateway itself (no backend involved):", "",
+                "| Category | Attempt | Expected | Observed | Result |", "|---|---|---|---|---|"]
+        for r in rest:
+            out.append("| " + " | ".join(_cell(x) for x in (
+                r["category"], r["attempt"], r["expected"], r["observed"],
+                r["result"] + (f" ({r['note']})" if r["note"] else ""))) + " |")
     return "\n".join(out) + "\n"
 
 
