@@ -207,7 +207,8 @@ TOKEN = "tok-" + secrets.token_hex(24)
 class Sandboxed:
     """One `pincer gateway` (token TOKEN, exec and apply_patch allowed over HTTP) whose agents
     run in sandboxes of one backend, with the restrictive settings of docs/security.md:
-    main and other (user 1000:1000), root (user 0:0, to show that root inside gains nothing).
+    main and other (user 1000:1000), root (user 0:0, to show that root inside gains nothing),
+    ro (workspaceAccess "ro": its agent workspace is read-only at /agent).
     Host files beside the workspaces carry HOST_MARK: no attempt may ever see it."""
 
     def __init__(self, backend, tmp, store):
@@ -223,7 +224,7 @@ class Sandboxed:
         self.secret = tmp / "host-secret.txt"
         self.secret.write_text(HOST_MARK + "\n")
         self.ws = {}
-        for agent in ("main", "other", "root"):
+        for agent in ("main", "other", "root", "ro"):
             ws = tmp / f"ws-{agent}"
             ws.mkdir()
             shutil.copy(PROBE, ws / "probe")
@@ -256,6 +257,7 @@ class Sandboxed:
       {{ id: "main", workspace: "{self.ws['main']}" }},
       {{ id: "other", workspace: "{self.ws['other']}" }},
       {{ id: "root", workspace: "{self.ws['root']}", sandbox: {{ docker: {{ user: "0:0" }} }} }},
+      {{ id: "ro", workspace: "{self.ws['ro']}", sandbox: {{ workspaceAccess: "ro" }} }},
     ],
   }},
 }}

@@ -217,6 +217,18 @@ def test_filesystem(sb):
     text, _ = sb.exec("ls -l /var/run/docker.sock /run/docker.sock /run/containerd 2>&1; true")
     m.check("filesystem", "exec: the Docker socket", "absent", text.strip(),
             "No such file" in text and "srw" not in text)
+    # workspaceAccess "ro": neither the file tools nor commands may change the agent workspace.
+    ro = sb.ws["ro"]
+    before = sorted(p.name for p in ro.iterdir())
+    for path in ("/agent/ro-private.txt", "/agent/new.txt", "/workspace/new.txt"):
+        st, text = tool(sb, "write", {"path": path, "content": "pwned\n"}, agent="ro")
+        m.check("filesystem", f"write {path} with workspaceAccess ro", "refused (no write tool, or read-only)",
+                said(st, text), refused(st, text))
+    text, _ = sb.exec("touch /agent/x /workspace/x 2>&1; echo pwned >> /agent/ro-private.txt 2>&1;"
+                      " true", agent="ro")
+    m.check("filesystem", "exec: write /agent and /workspace with workspaceAccess ro", "EROFS",
+            text.strip(), sorted(p.name for p in ro.iterdir()) == before
+            and "pwned" not in (ro / "ro-private.txt").read_text())
     m.check("filesystem", "host secret after every attempt", "unchanged",
             "unchanged" if secret.read_text() == original else "CHANGED",
             secret.read_text() == original)

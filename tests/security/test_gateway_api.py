@@ -217,8 +217,8 @@ def test_slow_loris(g):
     m.check("gateway API", "slow-loris: 50 connections trickling headers", "cut off after 10 s",
             f"closed after {closed_at:.0f} s" if closed_at else "still open after 20 s",
             closed_at is not None and closed_at < 15)
-    m.check("gateway API", "/health during the slow-loris", "answers within 1 s",
-            f"slowest {worst:.2f} s", worst < 1)
+    m.check("gateway API", "/health during the slow-loris", "answers at once (< 3 s)",
+            f"slowest {worst:.2f} s", worst < 3)
     m.finish()
 
 
