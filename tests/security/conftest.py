@@ -285,8 +285,13 @@ class Sandboxed:
             raise AssertionError(f"the probe printed no JSON: {text!r} {d}")
 
     def cleanup(self):
-        if self.g.proc.poll() is None:
-            self.g.stop()
+        try:
+            if self.g.proc.poll() is None:
+                self.g.stop()
+        finally:
+            self.remove_sandboxes()
+
+    def remove_sandboxes(self):
         if self.backend == "docker":
             r = docker("ps", "-a", "--filter", f"name=^{self.prefix}", "--format",
                        "{{.Names}}", check=False)
@@ -294,9 +299,11 @@ class Sandboxed:
                 docker("rm", "-f", name, check=False)
         else:
             e = {k: v for k, v in os.environ.items() if not k.startswith("PINCER_")}
-            e["PINCER_STATE_DIR"] = str(self.state)
-            subprocess.run([PINCER, "sandbox", "recreate", "--config", str(self.config),
-                            "--all", "--force"], env=e, capture_output=True, timeout=120)
+            e.update(PINCER_STATE_DIR=str(self.state), SEC_ENV_SECRET=ENV_SECRET)
+            p = subprocess.run([PINCER, "sandbox", "recreate", "--config", str(self.config),
+                                "--all", "--force"], env=e, capture_output=True, text=True,
+                               timeout=120)
+            assert p.returncode == 0, f"removing the sandboxes failed: {p.stderr}"
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
