@@ -1,6 +1,7 @@
 """The escape matrix, run against every backend through the public API only: POST
-/tools/invoke of the real `pincer gateway` (exec, read, write, edit, apply_patch), with the
-probe (tests/helpers/probe.c) copied into the workspace to try the syscalls from inside.
+/tools/invoke of the real `pincer gateway` (exec, read, write, edit, apply_patch, process, the
+session tools) and the CLI (`pincer tools invoke`, `pincer sandbox exec`), with the probe
+(tests/helpers/probe.c) copied into the workspace to try the syscalls from inside.
 
 Each test records every attempt in the matrix (conftest.py) and fails at the end if any was
 not blocked; docs/security.md explains the expectations and quotes the last table.
@@ -127,6 +128,16 @@ def test_filesystem(sb):
     write("write through symlinked parent", "parent/new-pwned.txt", tmp / "new-pwned.txt")
     write("edit through symlink", None, secret, "edit",
           {"path": "link-abs", "oldText": HOST_MARK, "newText": "pwned"})
+    for attempt, path in (("apply_patch Delete File ../", "../host-secret.txt"),
+                          ("apply_patch Delete File through symlinked parent",
+                           "parent/host-secret.txt")):
+        st, text = tool(sb, "apply_patch", {"input": f"*** Begin Patch\n*** Delete File: {path}\n"
+                                                     "*** End Patch\n"})
+        m.check("filesystem", attempt, "refused, host file still there", said(st, text),
+                refused(st, text) and secret.exists())
+    read("read file:// URL of a host path", "file://" + str(secret))
+    read("read @-prefixed host path", "@" + str(secret))
+    read("read a path with a NUL byte", "note.txt\u0000/../../host-secret.txt")
     # A symlink made inside the sandbox, to a path that only means something on the host.
     sb.exec(f"ln -sf {secret} /workspace/link-inside")
     read("read symlink made in the sandbox", "link-inside")
