@@ -136,9 +136,9 @@ class Faults:
         for line in Path("/proc/self/mountinfo").read_text().splitlines():
             if str(self.tmp) in line or self.prefix in line:
                 found.append("mount " + line)
+        # (a Docker container's cgroups are named by its id and go with the container)
         for cg in [*Path("/sys/fs/cgroup").glob(f"*/pincer/{self.prefix}*"),
-                   *Path("/sys/fs/cgroup").glob(f"pincer/{self.prefix}*"),
-                   *Path("/sys/fs/cgroup").glob(f"*/docker/{self.prefix}*")]:
+                   *Path("/sys/fs/cgroup").glob(f"pincer/{self.prefix}*")]:
             found.append(f"cgroup {cg}")
         run = self.state / "run" / "native"
         if run.exists():
