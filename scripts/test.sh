@@ -25,6 +25,9 @@ if [ "$(id -u)" -eq 0 ]; then
         PINCER_STATE_DIR="$PINCER_NATIVE_IMAGE_STORE" build/release/pincer image build openclaw-sandbox:bookworm-slim
     fi
     export PINCER_REQUIRE_NATIVE=1
+    # CI owns its engine: tests/e2e/test_engine_restart.py may restart it. Elsewhere
+    # the engine may be shared, and restarting it stops everybody's containers.
+    export PINCER_FAULTS_RESTART_DOCKER="${PINCER_FAULTS_RESTART_DOCKER:-1}"
 elif scripts/docker-env.sh >/dev/null 2>&1 && scripts/sandbox-image.sh >/dev/null 2>&1; then
     export PINCER_REQUIRE_DOCKER=1
 else

@@ -2,6 +2,8 @@
 #include "utf8.h"
 
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "buf.h"
 
@@ -48,4 +50,20 @@ char *pc_utf8_sanitize(const char *s, size_t len)
                 }
         }
         return pc_buf_detach(&out);
+}
+
+void pc_utf8_fit(char *buf, size_t size, const char *s)
+{
+        if (size == 0)
+                return;
+        char *t = pc_utf8_sanitize(s, strlen(s));
+        size_t n = strlen(t);
+        if (n >= size) {
+                n = size - 1;
+                while (n > 0 && ((unsigned char) t[n] & 0xc0) == 0x80)
+                        n--; /* t[n] starts a character: cut before it */
+        }
+        memcpy(buf, t, n);
+        buf[n] = '\0';
+        free(t);
 }

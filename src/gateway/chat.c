@@ -33,6 +33,7 @@
 #include "agents/loop.h"
 #include "base/alloc.h"
 #include "base/log.h"
+#include "base/utf8.h"
 #include "gateway-internal.h"
 #include "store/store.h"
 
@@ -70,7 +71,10 @@ typedef struct ChatRun {
 
 static void answer_error(ChatRun *run, int status, const char *type, const char *message)
 {
-        json_t *doc = json_pack("{s:{s:s,s:s}}", "error", "message", message, "type", type);
+        /* a message that quotes the request ("%.200s") may end inside a UTF-8 character: then
+         * json_pack failed, no answer was set, and the run went on without an agent */
+        _cleanup_free_ char *text = pc_utf8_sanitize(message, strlen(message));
+        json_t *doc = json_pack("{s:{s:s,s:s}}", "error", "message", text, "type", type);
         run->status = status;
         run->answer = json_dumps(doc, JSON_COMPACT);
         run->ctype = "application/json";
@@ -140,33 +144,6 @@ static const PcAgent *agent_of_model(const PcConfig *cfg, const char *model)
         return NULL;
 }
 
-static char *last_user_text(const json_t *messages)
-{
-        for (size_t i = json_array_size(messages); i-- > 0;) {
-                const json_t *m = json_array_get(messages, i);
-                if (!streq_ptr(json_string_value(json_object_get(m, "role")), "user"))
-                        continue;
-                const json_t *content = json_object_get(m, "content");
-                if (json_is_string(content))
-                        return xstrdup(json_string_value(content));
-                PcBuf b;
-                pc_buf_init(&b);
-                size_t k;
-                json_t *part;
-                json_array_foreach (content, k, part) {
-                        const char *t = json_string_value(json_object_get(part, "text"));
-                        if (t &&
-                            streq_ptr(json_string_value(json_object_get(part, "type")), "text")) {
-                                if (b.len)
-                                        pc_buf_addch(&b, '\n');
-                                pc_buf_addstr(&b, t);
-                        }
-                }
-                return pc_buf_detach(&b);
-        }
-        return NULL;
-}
-
 static char *random_hex(size_t bytes)
 {
         unsigned char buf[16];
@@ -177,18 +154,6 @@ static char *random_hex(size_t bytes)
         char *out = xmalloc(bytes * 2 + 1);
         for (size_t i = 0; i < bytes; i++)
                 snprintf(out + 2 * i, 3, "%02x", buf[i]);
-        return out;
-}
-
-/* The `user` field as a session key segment: [a-z0-9_-], at most 64 characters. */
-static char *user_segment(const char *user)
-{
-        char *out = xstrndup(user, 64);
-        for (char *c = out; *c; c++) {
-                char l = (char) (*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
-                *c = (l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') || l == '_' || l == '-' ? l
-                                                                                              : '-';
-        }
         return out;
 }
 
@@ -237,15 +202,12 @@ static void run_chat(ChatRun *run, const PcConfig *cfg)
                              "chatCompletions.enabled to serve /v1/chat/completions)");
                 return;
         }
-        json_error_t jerr;
-        json_t *doc = run->len ? json_loadb(run->body, run->len, 0, &jerr) : NULL;
-        const char *model = json_string_value(json_object_get(doc, "model"));
-        const json_t *messages = json_object_get(doc, "messages");
-        const char *user = json_string_value(json_object_get(doc, "user"));
-        bool stream = json_is_true(json_object_get(doc, "stream"));
-        _cleanup_free_ char *text = json_is_array(messages) ? last_user_text(messages) : NULL;
+        _cleanup_(pc__chat_request_release) PcChatRequest cr = {0};
+        int pr = pc__chat_request_parse(run->body, run->len, &cr);
+        const char *model = cr.model, *user = cr.user, *text = cr.text;
+        bool stream = cr.stream;
         const PcAgent *agent = model ? agent_of_model(cfg, model) : NULL;
-        if (!json_is_object(doc))
+        if (pr < 0)
                 answer_error(run, 400, "invalid_request_error", "Invalid JSON body");
         else if (!model)
                 answer_error(run, 400, "invalid_request_error",
@@ -259,19 +221,16 @@ static void run_chat(ChatRun *run, const PcConfig *cfg)
         } else if (!text || !*text)
                 answer_error(run, 400, "invalid_request_error",
                              "body.messages must hold a user message with text");
-        if (run->answer) {
-                json_decref(doc);
+        if (run->answer)
                 return;
-        }
-        _cleanup_free_ char *seg = user && *user ? user_segment(user) : random_hex(8);
-        _cleanup_free_ char *key = xasprintf("agent:%s:%s:%s", agent->id,
-                                             user && *user ? "openai-user" : "openai", seg);
+        _cleanup_free_ char *seg = user ? pc__chat_user_segment(user) : random_hex(8);
+        _cleanup_free_ char *key =
+                xasprintf("agent:%s:%s:%s", agent->id, user ? "openai-user" : "openai", seg);
         PcStore *store = NULL;
         PcError err = PC_ERROR_INIT;
         if (pc_store_open(pc_config_state_dir(cfg), &store, &err) < 0) {
                 log_error("/v1/chat/completions: %s", err.msg);
                 answer_error(run, 500, "api_error", "cannot open the state database");
-                json_decref(doc);
                 return;
         }
         _cleanup_free_ char *hex = random_hex(12);
@@ -310,7 +269,8 @@ static void run_chat(ChatRun *run, const PcConfig *cfg)
                         sse_chunk(&b, run->id, model, run->created,
                                   json_pack("{s:s,s:s}", "role", "assistant", "content", ""), NULL);
                 if (r < 0) {
-                        json_t *e = json_pack("{s:{s:s,s:s}}", "error", "message", err.msg, "type",
+                        _cleanup_free_ char *msg = pc_utf8_sanitize(err.msg, strlen(err.msg));
+                        json_t *e = json_pack("{s:{s:s,s:s}}", "error", "message", msg, "type",
                                               "api_error");
                         char *es = json_dumps(e, JSON_COMPACT);
                         pc_buf_addf(&b, "data: %s\n\n", es);
@@ -337,7 +297,6 @@ static void run_chat(ChatRun *run, const PcConfig *cfg)
         }
         pc_agent_run_result_release(&res);
         pc_store_close(store);
-        json_decref(doc);
 }
 
 static void run_main(void *arg)

@@ -95,6 +95,9 @@ struct PcGatewayJob {
 };
 
 PcGatewayJob *pc__gateway_job_free(PcGatewayJob *j);
+/* invoke-request.c: a new job from the request of a tool call ({name | tool, args?, agentId?,
+ * sessionKey?}: the HTTP body or the WebSocket params); -EINVAL when it names no tool. */
+int pc__gateway_invoke_request(const json_t *doc, PcGatewayJob **ret);
 
 typedef struct PcGatewayWorker PcGatewayWorker;
 
@@ -181,6 +184,23 @@ extern const struct lws_protocols *const pc__gateway_protocols; /* http.c */
 void pc__gateway_job_done(PcGatewayJob *job, void *userdata);
 /* Loop thread: called when a request finished and the gateway is draining. */
 void pc__gateway_maybe_stop(PcGateway *g);
+
+/* ---- chat-request.c ---------------------------------------------------------------------- */
+
+/* What POST /v1/chat/completions reads from its body. */
+typedef struct PcChatRequest {
+        char *model; /* NULL when absent */
+        char *text;  /* the last user message's text; NULL when there is none */
+        char *user;  /* NULL when absent or empty */
+        bool stream;
+} PcChatRequest;
+
+/* -EINVAL when the body is not a JSON object ("Invalid JSON body"); otherwise fills *ret,
+ * and the caller checks what is missing. */
+int pc__chat_request_parse(const char *body, size_t len, PcChatRequest *ret);
+void pc__chat_request_release(PcChatRequest *r);
+/* The `user` field as a session key segment: [a-z0-9_-], at most 64 characters. */
+char *pc__chat_user_segment(const char *user);
 
 /* ---- chat.c ------------------------------------------------------------------------------ */
 

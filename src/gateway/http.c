@@ -214,16 +214,6 @@ void pc__gateway_job_stream(PcGatewayJob *job, int status, const char *ctype, co
 
 static const char health_body[] = "{\"ok\":true,\"status\":\"live\"}";
 
-static char *trimmed(const char *s)
-{
-        while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-                s++;
-        size_t n = strlen(s);
-        while (n > 0 && strchr(" \t\n\r", s[n - 1]))
-                n--;
-        return n ? strndup(s, n) : NULL;
-}
-
 /* The body of POST /tools/invoke is complete: answer or hand it to the worker. */
 static void invoke(PcGateway *g, Conn *c)
 {
@@ -247,24 +237,13 @@ static void invoke(PcGateway *g, Conn *c)
                 respond_error(c, 400, "Invalid JSON body", "invalid_request_error");
                 return;
         }
-        const json_t *name = json_object_get(doc, "name");
-        if (!json_is_string(name))
-                name = json_object_get(doc, "tool");
-        char *tool = json_is_string(name) ? trimmed(json_string_value(name)) : NULL;
-        if (!tool) {
-                json_decref(doc);
+        PcGatewayJob *j = NULL;
+        int r = pc__gateway_invoke_request(doc, &j);
+        json_decref(doc);
+        if (r < 0) {
                 respond_error(c, 400, "tools.invoke requires body.tool", "invalid_request_error");
                 return;
         }
-        PcGatewayJob *j = xcalloc(1, sizeof(*j));
-        j->tool = tool;
-        json_t *args = json_object_get(doc, "args");
-        j->args = json_is_object(args) ? json_incref(args) : json_object();
-        const char *s = json_string_value(json_object_get(doc, "agentId"));
-        j->agent_id = s && *s ? xstrdup(s) : NULL;
-        s = json_string_value(json_object_get(doc, "sessionKey"));
-        j->session_key = s && *s ? xstrdup(s) : NULL;
-        json_decref(doc);
         j->conn = c;
         c->job = j;
         c->awaiting = true;

@@ -144,9 +144,14 @@ static void run_job(PcGatewayWorker *w, const PcConfig *cfg, PcGatewayJob *j)
         json_t *doc = pc_invoke_response_json(&resp);
         j->status = resp.status;
         pc__gateway_metrics_tool_call(j->tool, resp.status, uv_hrtime() - t0);
-        j->body = json_dumps(doc, JSON_COMPACT);
-        if (!j->body)
-                abort(); /* out of memory */
+        j->body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+        if (!j->body) {
+                /* a response that is not valid JSON text is a bug: answer, do not die */
+                log_error("The response of tool '%s' cannot be encoded as JSON", j->tool);
+                j->status = 500;
+                j->body = xstrdup("{\"ok\":false,\"error\":{\"type\":\"tool_error\",\"message\":"
+                                  "\"The tool's response could not be encoded as JSON\"}}");
+        }
         json_decref(doc);
         if (j->keep_response)
                 j->response = resp; /* the job owns it now */

@@ -303,41 +303,20 @@ static void m_status(PcWsConn *c, const char *id, const json_t *params)
         pc__gateway_ws_submit_run(c, id, run_status, NULL);
 }
 
-static char *trimmed(const char *s)
-{
-        while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-                s++;
-        size_t n = strlen(s);
-        while (n > 0 && strchr(" \t\n\r", s[n - 1]))
-                n--;
-        return n ? xstrndup(s, n) : NULL;
-}
-
 /* Same request shape and semantics as POST /tools/invoke (http.c invoke()). */
 static void m_tools_invoke(PcWsConn *c, const char *id, const json_t *params)
 {
-        const json_t *name = json_object_get(params, "name");
-        if (!json_is_string(name))
-                name = json_object_get(params, "tool");
-        char *tool = json_is_string(name) ? trimmed(json_string_value(name)) : NULL;
-        if (!tool) {
+        PcGatewayJob *j = NULL;
+        if (pc__gateway_invoke_request(params, &j) < 0) {
                 reply_error(c, id, PC_WS_E_INVALID_REQUEST,
                             "tools.invoke requires params.name (or params.tool)",
                             json_pack("{s:s}", "type", "invalid_request_error"));
                 return;
         }
         if (!may_submit(c, id)) {
-                free(tool);
+                pc__gateway_job_free(j);
                 return;
         }
-        PcGatewayJob *j = xcalloc(1, sizeof(*j));
-        j->tool = tool;
-        json_t *args = json_object_get(params, "args");
-        j->args = json_is_object(args) ? json_deep_copy(args) : json_object();
-        const char *s = json_string_value(json_object_get(params, "agentId"));
-        j->agent_id = s && *s ? xstrdup(s) : NULL;
-        s = json_string_value(json_object_get(params, "sessionKey"));
-        j->session_key = s && *s ? xstrdup(s) : NULL;
         submit_job(c, id, j);
 }
 

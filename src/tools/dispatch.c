@@ -10,6 +10,7 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/log.h"
+#include "base/utf8.h"
 #include "policy/pattern.h"
 #include "policy/policy.h"
 #include "tool-sessions.h"
@@ -51,8 +52,10 @@ __attribute__((format(printf, 4, 5))) static void refuse(PcInvokeResponse *r, in
         r->error_type = type;
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(r->message, sizeof(r->message), fmt, ap);
+        _cleanup_free_ char *msg = xvasprintf(fmt, ap);
         va_end(ap);
+        /* a JSON string: a long message is cut between characters, not inside one */
+        pc_utf8_fit(r->message, sizeof(r->message), msg);
 }
 
 void pc_invoke_response_release(PcInvokeResponse *r)
@@ -194,7 +197,11 @@ static void run_tool(const PcConfig *cfg, PcSandboxManager *manager, const PcInv
         int64_t t0 = now_us();
         int r = def->fn(&call, &ret->result, &err);
         json_object_set_new(audit, "durationUs", json_integer((json_int_t) (now_us() - t0)));
-        if (r < 0) {
+        if (r < 0 && err.kind == PC_ERROR_UNAVAILABLE) {
+                /* the engine went away during the call: the same answer as before it */
+                refuse(ret, 503, "unavailable", "%s", err.msg);
+                json_object_set_new(audit, "decision", json_string("unavailable"));
+        } else if (r < 0) {
                 bool bad_args = err.kind == PC_ERROR_INVALID_ARGUMENT;
                 refuse(ret, bad_args ? 400 : 500, "tool_error", "%s", err.msg);
                 json_object_set_new(audit, "decision", json_string("error"));
@@ -239,7 +246,7 @@ int pc_dispatch_invoke(const PcConfig *cfg, PcSandboxManager *manager, const PcI
                 goto audit;
         }
         name = pc_tool_name_normalize(req->tool);
-        snprintf(ret->tool, sizeof(ret->tool), "%s", name);
+        pc_utf8_fit(ret->tool, sizeof(ret->tool), name);
         json_object_set_new(audit, "tool", json_string(name));
 
         key_agent = req->session_key ? pc_policy_session_agent_id(req->session_key) : NULL;

@@ -302,6 +302,14 @@ static int fs_error(PcError *reterr, int r, const char *action, const char *disp
         case -EPERM:
                 return pc_error_set_kind(reterr, PC_ERROR_PERMISSION_DENIED, r,
                                          "Permission denied; cannot %s: %s", action, display);
+        case -ENOSPC:
+        case -EDQUOT:
+                /* every write goes to a temporary first: the old file is still whole */
+                errno = -r;
+                return pc_error_set(reterr, r,
+                                    "Cannot %s %s: %m; the file is unchanged. Free space on the "
+                                    "workspace's filesystem (or raise its quota) and try again",
+                                    action, display);
         default:
                 errno = -r;
                 return pc_error_set(reterr, r, "Cannot %s %s: %m", action, display);

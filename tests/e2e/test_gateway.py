@@ -28,7 +28,7 @@ def free_port():
 class Gateway:
     """One `pincer gateway` process; stop() checks it exits 0 without a sanitizer report."""
 
-    def __init__(self, tmp_path, config, env=None, port_flag=True):
+    def __init__(self, tmp_path, config, env=None, port_flag=True, binary=None):
         self.dir = tmp_path
         self.state = tmp_path / "state"
         self.state.mkdir(exist_ok=True)
@@ -44,7 +44,7 @@ class Gateway:
             port_args = []
         self.errfile = open(self.errpath, "w")
         self.proc = subprocess.Popen(
-            [PINCER, "gateway", "run", *port_args, "--config", str(config)],
+            [binary or PINCER, "gateway", "run", *port_args, "--config", str(config)],
             stdin=subprocess.DEVNULL, stdout=self.errfile, stderr=self.errfile, env=e)
         deadline = time.time() + 30
         while True:

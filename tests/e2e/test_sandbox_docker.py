@@ -312,6 +312,10 @@ class EngineProxy:
     def stop(self):
         self.listener.close()
         for c in self.conns:
+            try:  # wakes the pipe threads blocked in recv, so the peers see the end
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             c.close()
         self.conns = []
         os.unlink(self.path)

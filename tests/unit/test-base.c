@@ -12,6 +12,7 @@
 #include "base/redact.h"
 #include "base/suggest.h"
 #include "base/time-util.h"
+#include "base/utf8.h"
 
 static void test_buf(void **state)
 {
@@ -118,6 +119,23 @@ static void test_redact(void **state)
         json_decref(v);
 }
 
+static void test_utf8_fit(void **state)
+{
+        (void) state;
+        char buf[8];
+        pc_utf8_fit(buf, sizeof(buf), "abc");
+        assert_string_equal(buf, "abc");
+        /* "ééé" is 6 bytes, "éééé" 8: the fourth does not fit whole and is left out */
+        pc_utf8_fit(buf, sizeof(buf), "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
+        assert_string_equal(buf, "\xc3\xa9\xc3\xa9\xc3\xa9");
+        pc_utf8_fit(buf, sizeof(buf), "ab\xffz");
+        assert_string_equal(buf, "ab\xef\xbf\xbdz"); /* U+FFFD */
+        pc_utf8_fit(buf, 4, "a\xf0\x9f\x98\x80");    /* a 4-byte emoji after "a" */
+        assert_string_equal(buf, "a");
+        pc_utf8_fit(buf, 1, "abc");
+        assert_string_equal(buf, "");
+}
+
 static void test_diags(void **state)
 {
         _cleanup_diags_ PcDiags d = PC_DIAGS_INIT;
@@ -161,7 +179,7 @@ int main(void)
                 cmocka_unit_test(test_suggest),    cmocka_unit_test(test_jsonpath),
                 cmocka_unit_test(test_jsonpos),    cmocka_unit_test(test_redact),
                 cmocka_unit_test(test_diags),      cmocka_unit_test(test_time_iso),
-                cmocka_unit_test(test_random_hex),
+                cmocka_unit_test(test_random_hex), cmocka_unit_test(test_utf8_fit),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

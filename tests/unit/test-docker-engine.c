@@ -544,6 +544,9 @@ static void test_garbage_and_truncation(void **state)
         pc_engine_response_release(&r);
 
         assert_int_equal(one_request(F_REPLY, xstrdup(""), 1, &r, &err), -EBADMSG);
+        /* no reply at all: the engine went away (503 to the client), not a bad reply */
+        assert_int_equal(err.kind, PC_ERROR_UNAVAILABLE);
+        assert_non_null(strstr(err.msg, "closed the connection without answering"));
         pc_engine_response_release(&r);
 
         assert_int_equal(one_request(F_REPLY,

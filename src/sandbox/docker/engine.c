@@ -303,6 +303,13 @@ int pc__engine_io_error(PcEngine *e, const char *method, const char *path, int r
                 return pc_error_set_kind(reterr, PC_ERROR_UNAVAILABLE, r,
                                          "Docker engine at %s did not answer %s %s in time",
                                          e->address, method, path);
+        if (r == -EBADMSG && p && p->status == 0 && p->head.len == 0)
+                /* not a bad reply but none at all: the engine went away mid-request */
+                return pc_error_set_kind(reterr, PC_ERROR_UNAVAILABLE, r,
+                                         "Docker engine at %s closed the connection without "
+                                         "answering %s %s: it stopped or restarted; retry once "
+                                         "it answers again (scripts/docker-env.sh starts it)",
+                                         e->address, method, path);
         if ((r == -EBADMSG || r == -E2BIG) && p && p->err[0])
                 return pc_error_set_kind(reterr, PC_ERROR_INTERNAL, r,
                                          "Docker engine at %s: bad reply to %s %s: %s", e->address,

@@ -8,9 +8,19 @@
  * failure is reported with the command's output and nothing is cached, so the next attempt
  * runs it again. OpenClaw instead runs setupCommand inside the locked-down sandbox itself,
  * where package installs cannot work.
+ *
+ * The temporary container is labelled with its owner, this process ("<boot id>/<pid>/<start
+ * time>"), and the sandbox it is for. A gateway killed while provisioning cannot remove it; the
+ * next provisioning on the engine removes every provisioning container whose owner ran on this
+ * machine and is gone (another live gateway's are left alone).
  */
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/log.h"
 #include "base/sha256.h"
 #include "engine-internal.h"
 #include "sandbox/docker/backend.h"
@@ -64,6 +74,95 @@ static void read_logs(PcEngine *e, const char *id, PcBuf *out)
         pc_engine_response_release(&resp);
 }
 
+/* The start time (field 22 of /proc/<pid>/stat) of pid; 0 when it is gone. */
+static unsigned long long start_time_of(long pid)
+{
+        char path[64], buf[1024];
+        snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return 0;
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        if (n <= 0)
+                return 0;
+        buf[n] = '\0';
+        char *p = strrchr(buf, ')');
+        if (!p || !p[1] || !p[2] || p[2] == 'Z' || p[2] == 'X')
+                return 0;
+        p += 2; /* field 3, the state */
+        for (int field = 3; field < 22; field++) {
+                p = strchr(p, ' ');
+                if (!p)
+                        return 0;
+                p++;
+        }
+        return strtoull(p, NULL, 10);
+}
+
+static void boot_id(char out[64])
+{
+        out[0] = '\0';
+        _cleanup_close_ int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? read(fd, out, 63) : -1;
+        out[n > 0 ? n : 0] = '\0';
+        out[strcspn(out, "\n")] = '\0';
+}
+
+/* "<boot id>/<pid>/<start time>" of this process. */
+static char *owner_id(void)
+{
+        char boot[64];
+        boot_id(boot);
+        return xasprintf("%s/%ld/%llu", boot, (long) getpid(), start_time_of((long) getpid()));
+}
+
+/* Whether owner names a process of this boot that no longer runs. */
+static bool owner_is_gone(const char *owner)
+{
+        char boot[64];
+        boot_id(boot);
+        size_t n = strlen(boot);
+        if (!owner || !n || strncmp(owner, boot, n) != 0 || owner[n] != '/')
+                return false; /* another machine's, or not ours to judge */
+        char *end = NULL;
+        long pid = strtol(owner + n + 1, &end, 10);
+        if (pid <= 0 || !end || *end != '/')
+                return false;
+        unsigned long long start = strtoull(end + 1, NULL, 10);
+        return start_time_of(pid) != start;
+}
+
+/* Removes the provisioning containers that dead gateways on this machine left behind. */
+static void reap_orphans(PcEngine *e)
+{
+        json_t *list = NULL;
+        if (pc_engine_container_list(e, "pincer.provisioning=1", &list, NULL) < 0)
+                return;
+        size_t i;
+        const json_t *c;
+        json_array_foreach (list, i, c) {
+                const json_t *labels = json_object_get(c, "Labels");
+                const char *owner = json_string_value(json_object_get(labels, "pincer.owner"));
+                const char *id = json_string_value(json_object_get(c, "Id"));
+                /* a sandbox made from an image provisioned before the labels were cleared
+                 * carries them too: never one of those */
+                if (!id || json_object_get(labels, "pincer.sandbox") || !owner_is_gone(owner))
+                        continue;
+                PcError err = PC_ERROR_INIT;
+                if (pc_engine_container_remove(e, id, &err) < 0)
+                        log_warning("provisioning: cannot remove the container %.12s a stopped "
+                                    "gateway left: %s",
+                                    id, err.msg);
+                else
+                        log_info("provisioning: removed the container %.12s a stopped gateway "
+                                 "left (sandbox '%s')",
+                                 id,
+                                 json_string_value(json_object_get(labels, "pincer.sandboxName"))
+                                         ?: "?");
+        }
+        json_decref(list);
+}
+
 static const char *tail_of(const PcBuf *b)
 {
         return b->len > OUTPUT_QUOTED ? b->buf + b->len - OUTPUT_QUOTED : b->buf;
@@ -73,6 +172,7 @@ char *pc_docker_provisioned_image(PcDockerBackend *b, const PcSandboxSpec *spec,
 {
         if (!pc_sandbox_spec_needs_provisioning(spec))
                 return xstrdup(spec->image);
+        reap_orphans(b->engine);
 
         json_t *base = NULL;
         int r = pc_engine_image_inspect(b->engine, spec->image, &base, reterr);
@@ -96,10 +196,12 @@ char *pc_docker_provisioned_image(PcDockerBackend *b, const PcSandboxSpec *spec,
         if (r >= 0)
                 return TAKE_PTR(tag); /* provisioned before */
 
-        json_t *body = json_pack("{s:s,s:s,s:[s,s],s:[s],s:s,s:{s:s,s:s},s:{s:b,s:s}}", "Image",
-                                 spec->image, "User", "0:0", "Entrypoint", "/bin/sh", "-c", "Cmd",
-                                 script, "WorkingDir", "/", "Labels", "pincer.provisioning", "1",
-                                 "pincer.provisionedImage", tag, "HostConfig", "Init", 1,
+        _cleanup_free_ char *owner = owner_id();
+        json_t *body = json_pack("{s:s,s:s,s:[s,s],s:[s],s:s,s:{s:s,s:s,s:s,s:s},s:{s:b,s:s}}",
+                                 "Image", spec->image, "User", "0:0", "Entrypoint", "/bin/sh", "-c",
+                                 "Cmd", script, "WorkingDir", "/", "Labels", "pincer.provisioning",
+                                 "1", "pincer.provisionedImage", tag, "pincer.owner", owner,
+                                 "pincer.sandboxName", spec->name, "HostConfig", "Init", 1,
                                  "NetworkMode", network);
         _cleanup_free_ char *id = NULL;
         r = pc_engine_container_create(b->engine, NULL, body, &id, reterr);
@@ -127,9 +229,13 @@ char *pc_docker_provisioned_image(PcDockerBackend *b, const PcSandboxSpec *spec,
                                  status, spec->name, OUTPUT_QUOTED, tail_of(&output));
         if (r >= 0) {
                 /* The derived image keeps the base's own command and user: the sandbox create
-                 * request sets both anyway. */
-                json_t *config = json_pack("{s:n,s:n,s:s,s:s}", "Entrypoint", "Cmd", "User", "",
-                                           "WorkingDir", "");
+                 * request sets both anyway. The provisioning labels are blanked (a commit can
+                 * only override them): the sandboxes made from it are not provisioning
+                 * containers. */
+                json_t *config =
+                        json_pack("{s:n,s:n,s:s,s:s,s:{s:s,s:s,s:s}}", "Entrypoint", "Cmd", "User",
+                                  "", "WorkingDir", "", "Labels", "pincer.provisioning", "",
+                                  "pincer.owner", "", "pincer.sandboxName", "");
                 r = pc_engine_commit(b->engine, id, tag, config, NULL, reterr);
                 json_decref(config);
         }
