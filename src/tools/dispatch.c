@@ -31,6 +31,7 @@ static const ToolDef tools[] = {
         {"sessions_history", pc_tool_sessions_history, false},
         {"sessions_send", pc_tool_sessions_send, false},
         {"sessions_spawn", pc_tool_sessions_spawn, false},
+        {"browser", pc_tool_browser, false},
 };
 
 static const ToolDef *find_tool(const char *name)
@@ -127,6 +128,7 @@ static void run_tool(const PcConfig *cfg, PcSandboxManager *manager, const PcInv
                 .uid = -1,
                 .gid = -1,
                 .store = pc_sandbox_manager_store(manager),
+                .manager = manager,
         };
         PcSandboxLease *lease = NULL;
         PcError err = PC_ERROR_INIT;

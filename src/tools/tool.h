@@ -35,9 +35,10 @@ typedef struct PcToolCall {
         PcSandboxLease *lease;   /* the session's sandbox, or NULL when on the host */
         const PcToolRoot *roots; /* file roots, most specific first */
         size_t n_roots;
-        const char *cwd;  /* the default working directory in the model's view */
-        int64_t uid, gid; /* owner for files the tool creates (-1: the caller's) */
-        PcStore *store;   /* the state database (sessions, transcripts); NULL: none */
+        const char *cwd;           /* the default working directory in the model's view */
+        int64_t uid, gid;          /* owner for files the tool creates (-1: the caller's) */
+        PcStore *store;            /* the state database (sessions, transcripts); NULL: none */
+        PcSandboxManager *manager; /* for tools that outlive the call (browser) */
 } PcToolCall;
 
 /* OpenClaw's AgentToolResult: {content: [{type: "text", text}...], details}. A failed tool
@@ -66,3 +67,4 @@ int pc_tool_read(const PcToolCall *call, PcToolResult *ret, PcError *reterr);
 int pc_tool_write(const PcToolCall *call, PcToolResult *ret, PcError *reterr);
 int pc_tool_edit(const PcToolCall *call, PcToolResult *ret, PcError *reterr);
 int pc_tool_apply_patch(const PcToolCall *call, PcToolResult *ret, PcError *reterr);
+int pc_tool_browser(const PcToolCall *call, PcToolResult *ret, PcError *reterr);
