@@ -362,12 +362,85 @@ def floor_spawn(runs):
     return out[10:]
 
 
+CONTROL_MAGIC = 0x31584350  # "PCX1", src/sandbox/native/control.c
+
+
+def control_exec(run_dir, argv, env=("LANG=C.UTF-8",)):
+    """One exec straight on a native sandbox's control socket (the gateway's wire protocol,
+    control.c): no HTTP, dispatch, policy, registry or audit. Returns (seconds, stdout)."""
+    import array
+    import struct
+    body = struct.pack("=QII", 60000, len(argv), len(env)) + b"\0"  # workdir "" = default
+    body += b"".join(a.encode() + b"\0" for a in argv)
+    body += b"".join(e.encode() + b"\0" for e in env)
+    dfd = os.open(run_dir, os.O_PATH | os.O_DIRECTORY)
+    t0 = time.perf_counter()
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    r_out, w_out = os.pipe()
+    r_err, w_err = os.pipe()
+    nul = os.open("/dev/null", os.O_RDONLY)
+    try:
+        s.connect(f"/proc/self/fd/{dfd}/control.sock")
+        s.sendmsg([struct.pack("=II", CONTROL_MAGIC, len(body))],
+                  [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [nul, w_out, w_err]))])
+        s.sendall(body)
+        os.close(w_out)
+        os.close(w_err)
+        w_out = w_err = -1
+        out = b""
+        while True:
+            chunk = os.read(r_out, 4096)
+            if not chunk:
+                break
+            out += chunk
+        while os.read(r_err, 4096):
+            pass
+        reply = b""
+        while len(reply) < 16:
+            chunk = s.recv(16 - len(reply))
+            if not chunk:
+                raise RuntimeError("the sandbox's pid 1 closed the control connection")
+            reply += chunk
+        elapsed = time.perf_counter() - t0
+        code, sig, _timed_out, err = struct.unpack("=iiii", reply)
+        if err or code != 0:
+            raise RuntimeError(f"control exec {argv}: exit {code} signal {sig} error {err}")
+        return elapsed, out.decode(errors="replace")
+    finally:
+        for fd in (w_out, w_err, r_out, r_err, nul, dfd):
+            if fd >= 0:
+                os.close(fd)
+        s.close()
+
+
+def bench_control(g, runs):
+    """The exec tool's command without the gateway: where the time of a warm exec goes."""
+    run_dirs = list((g.state / "run" / "native").glob("*/control.sock"))
+    if len(run_dirs) != 1:
+        skip("native_control", f"expected one native sandbox, found {len(run_dirs)}")
+        return
+    d = str(run_dirs[0].parent)
+    for key, argv, what in (
+            ("native_control_echo", ["/bin/echo", "hi"], "/bin/echo hi"),
+            ("native_control_login", ["/bin/sh", "-lc", "echo hi"], "/bin/sh -lc 'echo hi'")):
+        for _ in range(10):
+            control_exec(d, argv)
+        vals = []
+        for _ in range(runs):
+            t, out = control_exec(d, argv)
+            if out != "hi\n":
+                raise RuntimeError(f"control exec {argv}: unexpected output {out!r}")
+            vals.append(t)
+        row(key, f"pid 1 exec of {what}, no gateway (control socket)", "ms", ms(vals), "-",
+            note="the exec tool runs /bin/sh -lc <command>" if "login" in key else "")
+
+
 def bench_native(tmp, args):
     """2 (RSS), 3 (warm exec vs floor), 5 (fresh sandbox), 6 (throughput) on one gateway."""
     why = native_problem()
     if why:
         for k in ("rss_idle", "rss_calls", "rss_growth", "native_exec", "native_floor",
-                  "native_ratio", "fresh", "throughput"):
+                  "native_ratio", "native_control", "fresh", "throughput"):
             skip(k, why)
         return None
     work = Path(tempfile.mkdtemp(dir=tmp, prefix="native-"))
@@ -398,6 +471,7 @@ def bench_native(tmp, args):
         row("native_floor", "floor: posix_spawn+waitpid /bin/echo (Python)", "ms", floor, "-")
         row("native_ratio", "native exec p50 / floor p50", "x", None, "<= 3x", p50 / fl50 <= 3,
             percentiles=False, runs=args.exec_runs, median=p50 / fl50)
+        bench_control(g, args.exec_runs)
 
         # 2. RSS growth after N calls (counted from after the warm-up)
         n = args.calls

@@ -32,6 +32,7 @@ packages=(
     libwebsockets-dev                        # the gateway's HTTP server (on the libuv loop)
     libwebsockets-evlib-uv                   # lws's libuv glue, a plugin loaded at run time
     python3 python3-pytest                   # end-to-end tests
+    python3-websocket                        # end-to-end tests: the WebSocket client
 )
 
 missing=()

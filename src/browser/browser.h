@@ -22,7 +22,6 @@
 #include <sys/types.h>
 
 #include "base/error.h"
-#include "config/config.h"
 #include "sandbox/manager.h"
 
 /* How a browser process is started. The host launcher is pc_browser_host_launcher(); the
@@ -44,11 +43,11 @@ void pc_browser_process_kill(PcBrowserProcess *p);
 /* The host launcher: fork/exec in a new process group, killed with the group. */
 extern const PcBrowserLauncher pc_browser_host_launcher;
 
-/* The sandbox launcher: argv runs through the sandbox backend's exec, on a lease of its own
- * (taken at start, given back when the browser exits), so the sandbox is not pruned under a
- * running browser and removing the sandbox ends the browser. */
-int pc_browser_sandbox_launcher(PcSandboxManager *m, const PcConfig *cfg, const char *session_key,
-                                PcBrowserLauncher *ret, PcError *reterr);
+/* The sandbox launcher: argv runs through the sandbox backend's exec, on a thread of its own.
+ * The browser takes *take_lease when it starts (and sets it to NULL): the lease is held while
+ * Chromium runs, so the sandbox is not pruned under it, and given back when it exits. Removing
+ * the sandbox ends the exec and so the browser. */
+void pc_browser_sandbox_launcher(PcSandboxLease **take_lease, PcBrowserLauncher *ret);
 
 typedef struct PcBrowserOptions {
         const char *key;         /* the registry key: one browser per key */

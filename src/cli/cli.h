@@ -61,6 +61,12 @@ int pc_cli_open_manager(const struct PcConfig *cfg, struct PcStore **ret_store,
 /* cmd-tools-invoke.c: `pincer tools invoke`; returns the exit code. */
 int pc_cli_tools_invoke(int argc, char **argv);
 
+/* cmd-tools.c: the `tools list` table (TOOL STATUS STEP RULE, each line prefixed with indent)
+ * and its JSON array; explain shows the same. */
+struct PcPolicyResult;
+void pc_cli_print_tool_table(const struct PcPolicyResult *r, const char *indent);
+struct json_t *pc_cli_tool_verdicts_json(const struct PcPolicyResult *r);
+
 /* cmd-sandbox-explain.c: the explain subcommand; returns the exit code. */
 int pc_cli_sandbox_explain(const struct PcConfig *cfg, const char *agent_id, const char *session,
                            bool json);

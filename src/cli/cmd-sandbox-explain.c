@@ -77,7 +77,7 @@ static json_t *fix_it(const PcAgent *agent, const char *mode)
         return a;
 }
 
-static void print_text(const json_t *o)
+static void print_text(const json_t *o, const PcPolicyResult *pol)
 {
         const json_t *sb = json_object_get(o, "sandbox");
 #define S(obj, k) json_string_value(json_object_get(obj, k))
@@ -108,11 +108,16 @@ static void print_text(const json_t *o)
                        plan ? plan : "(none)");
                 free(plan);
         }
-        printf("\nTools the policy allows in this session:\n  ");
         json_t *t;
-        json_array_foreach (json_object_get(o, "toolsAllowed"), i, t)
-                printf("%s%s", i ? ", " : "", json_string_value(t));
-        printf("\n");
+        if (pol) {
+                printf("\nTools in this session (pincer tools list):\n");
+                pc_cli_print_tool_table(pol, "  ");
+        } else {
+                printf("\nTools the policy allows in this session:\n  ");
+                json_array_foreach (json_object_get(o, "toolsAllowed"), i, t)
+                        printf("%s%s", i ? ", " : "", json_string_value(t));
+                printf("\n");
+        }
         printf("\nConfig keys that change this:\n");
         json_array_foreach (json_object_get(o, "fixIt"), i, t)
                 printf("  %s\n", json_string_value(t));
@@ -167,7 +172,6 @@ int pc_cli_sandbox_explain(const PcConfig *cfg, const char *agent_id, const char
                                               "denies 'browser', so no browser starts; add "
                                               "\"browser\" to tools.sandbox.tools.alsoAllow");
         }
-        pc_policy_result_free(pol);
 
         const char *mode = pc_sandbox_mode_to_string(ses.mode);
         json_t *sb = json_object();
@@ -211,14 +215,16 @@ int pc_cli_sandbox_explain(const PcConfig *cfg, const char *agent_id, const char
         if (native)
                 json_object_set_new(o, "native", native);
         json_object_set_new(o, "toolsAllowed", allowed);
+        json_object_set_new(o, "tools", pol ? pc_cli_tool_verdicts_json(pol) : json_array());
         json_object_set_new(o, "fixIt", fix_it(agent, mode ? mode : "off"));
         json_object_set_new(o, "problems", problems);
 
         if (json)
                 pc_cli_print_json(o);
         else
-                print_text(o);
+                print_text(o, pol);
         json_decref(o);
+        pc_policy_result_free(pol);
         json_decref(eff);
         pc_sandbox_spec_free(spec);
         pc_sandbox_session_release(&ses);

@@ -124,7 +124,7 @@ static json_t *json_str_or_null(const char *s)
         return s ? json_string(s) : json_null();
 }
 
-static void print_json(const PcPolicyResult *r)
+json_t *pc_cli_tool_verdicts_json(const PcPolicyResult *r)
 {
         json_t *arr = json_array();
         for (size_t i = 0; i < r->n_tools; i++) {
@@ -137,11 +137,37 @@ static void print_json(const PcPolicyResult *r)
                                        json_str_or_null(v->key), "entry",
                                        json_str_or_null(v->entry), "rule", v->rule));
         }
+        return arr;
+}
+
+static void print_json(const PcPolicyResult *r)
+{
+        json_t *arr = pc_cli_tool_verdicts_json(r);
         char *s = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         if (s)
                 puts(s);
         free(s);
         json_decref(arr);
+}
+
+void pc_cli_print_tool_table(const PcPolicyResult *r, const char *indent)
+{
+        int wname = (int) strlen("TOOL"), wstep = (int) strlen("STEP");
+        for (size_t i = 0; i < r->n_tools; i++) {
+                const char *step = pc_policy_step_to_string(r->tools[i].step);
+                if ((int) strlen(r->tools[i].name) > wname)
+                        wname = (int) strlen(r->tools[i].name);
+                if (step && (int) strlen(step) > wstep)
+                        wstep = (int) strlen(step);
+        }
+        printf("%s%-*s  %-7s  %-*s  %s\n", indent, wname, "TOOL", "STATUS", wstep, "STEP", "RULE");
+        for (size_t i = 0; i < r->n_tools; i++) {
+                const PcToolVerdict *v = &r->tools[i];
+                const char *step = pc_policy_step_to_string(v->step);
+                printf("%s%-*s  %-7s  %-*s  %s\n", indent, wname, v->name,
+                       v->allowed ? "allowed" : "denied", wstep, step ? step : "-", v->rule);
+        }
+        printf("\n%s%zu of %zu tools allowed.\n", indent, r->n_allowed, r->n_tools);
 }
 
 static void print_text(const PcPolicyResult *r, const char *why_sandboxed)
@@ -159,22 +185,7 @@ static void print_text(const PcPolicyResult *r, const char *why_sandboxed)
                        e->n_failures ? e->failures[0].message : "not allowed");
         putchar('\n');
 
-        int wname = (int) strlen("TOOL"), wstep = (int) strlen("STEP");
-        for (size_t i = 0; i < r->n_tools; i++) {
-                const char *step = pc_policy_step_to_string(r->tools[i].step);
-                if ((int) strlen(r->tools[i].name) > wname)
-                        wname = (int) strlen(r->tools[i].name);
-                if (step && (int) strlen(step) > wstep)
-                        wstep = (int) strlen(step);
-        }
-        printf("%-*s  %-7s  %-*s  %s\n", wname, "TOOL", "STATUS", wstep, "STEP", "RULE");
-        for (size_t i = 0; i < r->n_tools; i++) {
-                const PcToolVerdict *v = &r->tools[i];
-                const char *step = pc_policy_step_to_string(v->step);
-                printf("%-*s  %-7s  %-*s  %s\n", wname, v->name, v->allowed ? "allowed" : "denied",
-                       wstep, step ? step : "-", v->rule);
-        }
-        printf("\n%zu of %zu tools allowed.\n", r->n_allowed, r->n_tools);
+        pc_cli_print_tool_table(r, "");
 }
 
 static int do_list(void)

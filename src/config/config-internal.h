@@ -19,6 +19,9 @@ struct PcConfig {
         PcAgent *agents;
         size_t n_agents;
         size_t default_agent;
+        /* Per agent: the unredacted effective view, computed once per snapshot on first use
+         * (effective.c, under its lock: snapshots are shared by the tool workers). */
+        json_t **effective;
 };
 
 /* The loader's working state, passed between the pipeline stages. */

@@ -19,7 +19,10 @@ PcConfig *pc_config_unref(PcConfig *c)
                 free(c->agents[i].source);
                 free(c->agents[i].workspace);
                 free(c->agents[i].agent_dir);
+                if (c->effective)
+                        json_decref(c->effective[i]);
         }
+        free(c->effective);
         free(c->agents);
         json_decref(c->root);
         json_decref(c->keepalive);

@@ -94,6 +94,9 @@ char *pc_agent_id_normalize(const char *id);
  * by OpenClaw's merge rules (docs/config.md "Merge rules"), every default filled in and
  * every path resolved. Returns a new reference. Secret values are replaced by "<redacted>"
  * when redact is true.
+ *
+ * Unredacted views are computed once per snapshot and agent and shared (thread-safe): the
+ * returned object must not be modified (json_deep_copy it first). Redacted ones are fresh.
  */
 json_t *pc_config_agent_effective(const PcConfig *c, const PcAgent *agent, bool redact);
 

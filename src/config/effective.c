@@ -15,6 +15,8 @@
  * Tool policy layers are not merged (they intersect, spec 3.6): the effective view lists each
  * layer with its source; the sandbox tool lists are picked independently (spec 3.7).
  */
+#include <pthread.h>
+
 #include "base/alloc.h"
 #include "base/redact.h"
 #include "config-internal.h"
@@ -244,7 +246,7 @@ static json_t *effective_tools(const PcAgent *agent, const json_t *global_tools)
         return out;
 }
 
-json_t *pc_config_agent_effective(const PcConfig *c, const PcAgent *agent, bool redact)
+static json_t *compute(const PcConfig *c, const PcAgent *agent, bool redact)
 {
         const json_t *root = c->root;
         const json_t *defaults = json_object_get(json_object_get(root, "agents"), "defaults");
@@ -289,5 +291,27 @@ json_t *pc_config_agent_effective(const PcConfig *c, const PcAgent *agent, bool 
 
         if (redact)
                 pc_redact_json(out);
+        return out;
+}
+
+/* One lock for every snapshot's cache: it is held only to fill a slot once per agent and
+ * snapshot, or to take a reference (jansson's refcounts are atomic). */
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+json_t *pc_config_agent_effective(const PcConfig *c, const PcAgent *agent, bool redact)
+{
+        /* The view is a pure function of the (immutable) snapshot and is asked for several
+         * times per tool call (policy, session, sandbox spec, the tool): computed once. */
+        if (redact || agent < c->agents || agent >= c->agents + c->n_agents)
+                return compute(c, agent, redact);
+        size_t i = (size_t) (agent - c->agents);
+        PcConfig *m = (PcConfig *) c; /* the cache is not part of the value */
+        pthread_mutex_lock(&cache_lock);
+        if (!m->effective)
+                m->effective = xcalloc(m->n_agents, sizeof(json_t *));
+        if (!m->effective[i])
+                m->effective[i] = compute(c, agent, false);
+        json_t *out = json_incref(m->effective[i]);
+        pthread_mutex_unlock(&cache_lock);
         return out;
 }

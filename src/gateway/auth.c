@@ -167,6 +167,16 @@ bool pc__gateway_auth_check(const PcGatewayAuth *a, const char *authorization)
         return tok | pw;
 }
 
+bool pc__gateway_auth_check_secrets(const PcGatewayAuth *a, const char *token, size_t token_len,
+                                    const char *password, size_t password_len)
+{
+        if (a->mode == PC_GATEWAY_AUTH_NONE)
+                return true;
+        bool tok = token && token_len > 0 && secret_equal(token, token_len, a->token);
+        bool pw = password && password_len > 0 && secret_equal(password, password_len, a->password);
+        return tok | pw;
+}
+
 void pc__gateway_auth_release(PcGatewayAuth *a)
 {
         if (a->token) {

@@ -36,13 +36,33 @@ int pc__gateway_auth_init(PcGatewayAuth *a, const PcConfig *cfg, PcError *reterr
 int pc__gateway_auth_publish(const PcGatewayAuth *a, const char *state_dir, PcError *reterr);
 /* The Authorization header value (NULL when absent) against the secrets, in constant time. */
 bool pc__gateway_auth_check(const PcGatewayAuth *a, const char *authorization);
+/* The WebSocket connect's auth.token / auth.password (either may be NULL), in constant time. */
+bool pc__gateway_auth_check_secrets(const PcGatewayAuth *a, const char *token, size_t token_len,
+                                    const char *password, size_t password_len);
 void pc__gateway_auth_release(PcGatewayAuth *a);
 
 /* ---- worker.c ---------------------------------------------------------------------------- */
 
-/* One POST /tools/invoke call. Made by the loop thread, handed to the worker with submit, and
- * handed back (with status and body set) through on_done on the loop thread. */
-typedef struct PcGatewayJob {
+/* The tool workers: PC_GATEWAY_TOOL_WORKERS_PER_CPU threads per online CPU, at least 2 and at
+ * most PC_GATEWAY_TOOL_WORKERS_MAX; beyond PC_GATEWAY_MAX_QUEUED_CALLS calls waiting for one,
+ * a call gets 503. The limit is twice PC_GATEWAY_MAX_CONNECTIONS: HTTP has one call per
+ * connection, so only an entry point that multiplexes calls can reach it. */
+#define PC_GATEWAY_TOOL_WORKERS_PER_CPU 2
+#define PC_GATEWAY_TOOL_WORKERS_MAX     16
+#define PC_GATEWAY_MAX_QUEUED_CALLS     512
+
+typedef struct PcGatewayJob PcGatewayJob;
+typedef void (*PcGatewayDoneFn)(PcGatewayJob *job, void *userdata);
+/* Worker thread: a job that is not a tool call (WebSocket status, sessions.*). It sets status
+ * and result; the store and the manager are thread-safe, cfg is the worker's snapshot. */
+typedef void (*PcGatewayRunFn)(PcGatewayJob *j, const PcConfig *cfg, PcSandboxManager *manager,
+                               PcStore *store);
+
+/* One tool call (POST /tools/invoke, or any other entry point). Made by the loop thread,
+ * handed to the workers with submit, and handed back (with status and body set) on the loop
+ * thread through done(job, done_data) when set, else the pool's on_done. worker.c's header
+ * comment describes the whole path. */
+struct PcGatewayJob {
         struct PcGatewayJob *next;
         /* request (owned) */
         char *tool;
@@ -54,24 +74,36 @@ typedef struct PcGatewayJob {
         char *body;
         /* loop thread only: the connection waiting for it, NULL once it went away */
         void *conn;
-} PcGatewayJob;
+        /* loop thread: the completion callback of this job (NULL: the pool's on_done) */
+        PcGatewayDoneFn done;
+        void *done_data;
+        /* The WebSocket API (ws.c) sets these; HTTP leaves them zero. */
+        bool ws;            /* the answer goes to pc__gateway_ws_job_done() */
+        const char *caller; /* for the audit record; NULL: "http" */
+        /* When set, the worker calls it instead of the tool dispatch (status: the manager
+         * and the config snapshot belong to the worker thread). */
+        PcGatewayRunFn run; /* reads its params from args */
+        json_t *result;     /* set by run: the payload (status 200) or {code, message, details?} */
+};
 
 PcGatewayJob *pc__gateway_job_free(PcGatewayJob *j);
 
 typedef struct PcGatewayWorker PcGatewayWorker;
-typedef void (*PcGatewayDoneFn)(PcGatewayJob *job, void *userdata);
 
-/* Starts the worker thread; it takes ownership of store and manager and a reference on cfg. */
+/* Starts the tool workers (PC_GATEWAY_TOOL_WORKERS_PER_CPU per CPU, 2 to
+ * PC_GATEWAY_TOOL_WORKERS_MAX threads); they take ownership of store and manager and a
+ * reference on cfg. */
 int pc__gateway_worker_start(uv_loop_t *loop, const PcConfig *cfg, PcStore *store,
                              PcSandboxManager *manager, PcGatewayDoneFn on_done, void *userdata,
                              PcGatewayWorker **ret);
-/* Loop thread. */
-void pc__gateway_worker_submit(PcGatewayWorker *w, PcGatewayJob *job);
+/* Loop thread. 0, or -EAGAIN when PC_GATEWAY_MAX_QUEUED_CALLS calls already wait for a worker
+ * (the job stays the caller's: answer 503). */
+int pc__gateway_worker_submit(PcGatewayWorker *w, PcGatewayJob *job);
 /* Takes the caller's reference: the snapshot for the next call. PcConfig's refcount is not
  * atomic, so once the worker runs, snapshots are referenced and released only under its lock. */
 void pc__gateway_worker_take_config(PcGatewayWorker *w, PcConfig *cfg);
 size_t pc__gateway_worker_busy(PcGatewayWorker *w); /* queued + running */
-/* Stops the thread after its current call and frees everything; with abandon the thread is
+/* Stops the threads after their current calls and frees everything; with abandon they are
  * left running (shutdown after the drain timeout: the process exits next). */
 void pc__gateway_worker_stop(PcGatewayWorker *w, bool abandon);
 
@@ -127,7 +159,9 @@ typedef struct PcGateway {
         uv_timer_t drain_timer;
         PcGatewayWatch *watch; /* NULL when gateway.reload.mode is "off" */
         size_t n_conns;
-        size_t n_awaiting; /* connections waiting for a tool call's response */
+        size_t n_awaiting;         /* connections waiting for a tool call's response */
+        struct PcWsConn *ws_conns; /* WebSocket connections (ws.c) */
+        uint64_t started_ns;       /* uv_hrtime() at start, for uptime */
         bool draining;
         bool stopping;
         bool abandoned; /* stopped with a call still running (drain timeout) */

@@ -199,7 +199,13 @@ static void invoke(PcGateway *g, Conn *c)
         c->job = j;
         c->awaiting = true;
         g->n_awaiting++;
-        pc__gateway_worker_submit(g->worker, j);
+        if (pc__gateway_worker_submit(g->worker, j) < 0) {
+                c->job = NULL;
+                c->awaiting = false;
+                g->n_awaiting--;
+                pc__gateway_job_free(j);
+                respond_error(c, 503, "Too many tool calls waiting, retry later", "unavailable");
+        }
 }
 
 void pc__gateway_job_done(PcGatewayJob *job, void *userdata)

@@ -12,6 +12,7 @@
 #include "base/macro.h"
 #include "gateway-internal.h"
 #include "gateway.h"
+#include "ws.h"
 
 static int resolve_port(const PcConfig *cfg, const PcGatewayOptions *opts, int *ret,
                         PcError *reterr)
@@ -104,6 +105,15 @@ void pc__gateway_maybe_stop(PcGateway *g)
                 stop_now(g, false);
 }
 
+/* The worker's answers: HTTP (http.c) or the WebSocket API (ws.c). */
+static void job_done(PcGatewayJob *job, void *userdata)
+{
+        if (job->ws)
+                pc__gateway_ws_job_done(job, userdata);
+        else
+                pc__gateway_job_done(job, userdata);
+}
+
 static void on_drain_timeout(uv_timer_t *t)
 {
         PcGateway *g = t->data;
@@ -122,6 +132,7 @@ static void on_term(uv_signal_t *s, int signum)
         size_t busy = pc__gateway_worker_busy(g->worker);
         log_info("%s: shutting down%s", strsignal(signum),
                  busy ? ", waiting for the tool call in flight" : "");
+        pc__gateway_ws_broadcast(g, "shutdown", json_pack("{s:s}", "reason", "shutdown"));
         uv_timer_start(&g->drain_timer, on_drain_timeout, PC_GATEWAY_DRAIN_TIMEOUT_MS, 0);
         pc__gateway_maybe_stop(g);
 }
@@ -238,6 +249,7 @@ int pc_gateway_run(const PcConfig *cfg, const PcGatewayOptions *opts, PcError *r
         if (!g)
                 abort();
         g->load = opts->load;
+        g->started_ns = uv_hrtime();
         r = pc__gateway_auth_init(&g->auth, cfg, reterr);
         if (r >= 0 && !loopback && g->auth.mode == PC_GATEWAY_AUTH_NONE)
                 r = pc_error_set_kind(reterr, PC_ERROR_INVALID_ARGUMENT, -EINVAL,
@@ -278,7 +290,13 @@ int pc_gateway_run(const PcConfig *cfg, const PcGatewayOptions *opts, PcError *r
         if (r >= 0) {
                 info.port = port;
                 info.iface = host;
-                info.protocols = pc__gateway_protocols;
+                /* HTTP first (http.c), then the WebSocket API (ws.c), which an upgrade without
+                 * Sec-WebSocket-Protocol gets through its "default" vhost option. */
+                static struct lws_protocols protocols[3];
+                protocols[0] = pc__gateway_protocols[0];
+                protocols[1] = pc__gateway_ws_protocol;
+                info.protocols = protocols;
+                info.pvo = &pc__gateway_ws_pvo;
                 info.vhost_name = "pincer";
                 if (!lws_create_vhost(g->lws, &info))
                         r = pc_error_set(reterr, -EADDRINUSE,
@@ -290,7 +308,7 @@ int pc_gateway_run(const PcConfig *cfg, const PcGatewayOptions *opts, PcError *r
         if (r >= 0)
                 r = pc__gateway_auth_publish(&g->auth, pc_config_state_dir(cfg), reterr);
         if (r >= 0) {
-                r = pc__gateway_worker_start(&g->loop, cfg, store, manager, pc__gateway_job_done, g,
+                r = pc__gateway_worker_start(&g->loop, cfg, store, manager, job_done, g,
                                              &g->worker);
                 if (r < 0)
                         pc_error_set(reterr, r, "Failed to start the tool worker: %m");

@@ -1,38 +1,62 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The tool worker: one thread that owns the store, the sandbox manager and the config
- * snapshot of the call it runs (gateway.h says why). The loop thread submits jobs under the
- * mutex; finished jobs go back on the done list and the loop is woken with uv_async_send().
+ * The tool workers: a pool of threads (PC_GATEWAY_TOOL_WORKERS_PER_CPU per CPU) that run tool
+ * calls. They share the store and the sandbox manager, which are thread-safe (manager.h: the
+ * manager's mutex is held around acquire/release/list/prune, never while a command runs), and
+ * each call runs on the config snapshot current when it was picked up.
+ *
+ * Submitting a call (the one entry point for HTTP and, later, WebSocket): on the loop thread,
+ * fill a PcGatewayJob (tool, args, agent_id, session_key; optionally done + done_data) and
+ * pc__gateway_worker_submit() it. It returns -EAGAIN when PC_GATEWAY_MAX_QUEUED_CALLS calls
+ * are already waiting for a worker (answer 503; the job is still the caller's). Otherwise a
+ * worker runs it, sets status and body, and the job comes back on the loop thread through
+ * job->done(job, job->done_data) when set, else the pool's on_done; the callback owns the job.
+ *
+ * Finished jobs go on the done list and the loop is woken with uv_async_send(). Worker 0 also
+ * prunes idle sandboxes every PC_GATEWAY_PRUNE_INTERVAL_MS.
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/log.h"
 #include "base/macro.h"
+#include "browser/browser.h"
 #include "gateway-internal.h"
 #include "gateway.h"
 #include "policy/pattern.h"
+#include "tools/audit.h"
 #include "tools/dispatch.h"
 
-struct PcGatewayWorker {
+typedef struct Thread {
         uv_thread_t thread;
+        struct PcGatewayWorker *w;
+        unsigned index;
+        bool started;
+} Thread;
+
+struct PcGatewayWorker {
         uv_mutex_t lock;
         uv_cond_t cond;
         uv_async_t async; /* loop thread: drains done */
         PcGatewayDoneFn on_done;
         void *userdata;
+        Thread *threads;
+        size_t n_threads;
         /* under lock */
         PcGatewayJob *queue, *queue_tail;
         PcGatewayJob *done, *done_tail;
-        PcConfig *cfg; /* the snapshot for the next call */
-        size_t busy;   /* queued + running */
+        PcConfig *cfg;   /* the snapshot for the next call */
+        size_t n_queued; /* waiting for a worker */
+        size_t busy;     /* queued + running + done but not yet handed back */
         bool quit;
-        /* worker thread only */
+        /* shared, thread-safe */
         PcStore *store;
         PcSandboxManager *manager;
+        PcProcessRegistry *processes; /* background exec runs; their leases are ours */
 };
 
 PcGatewayJob *pc__gateway_job_free(PcGatewayJob *j)
@@ -44,6 +68,7 @@ PcGatewayJob *pc__gateway_job_free(PcGatewayJob *j)
         free(j->agent_id);
         free(j->session_key);
         free(j->body);
+        json_decref(j->result);
         free(j);
         return NULL;
 }
@@ -103,9 +128,10 @@ static void run_job(PcGatewayWorker *w, const PcConfig *cfg, PcGatewayJob *j)
                 .args = j->args,
                 .agent_id = j->agent_id,
                 .session_key = j->session_key,
-                .caller = "http",
+                .caller = j->caller ? j->caller : "http",
                 .owner = true,
                 .hidden = pc__gateway_http_denied,
+                .processes = w->processes,
         };
         PcError err = PC_ERROR_INIT;
         uint64_t t0 = uv_hrtime();
@@ -127,6 +153,8 @@ static void run_job(PcGatewayWorker *w, const PcConfig *cfg, PcGatewayJob *j)
 
 static void prune(PcGatewayWorker *w, const PcConfig *cfg)
 {
+        pc_process_registry_reap(w->processes, pc_process_ttl_ms(cfg));
+        pc_browser_stop_idle();
         json_t *report = NULL;
         PcError err = PC_ERROR_INIT;
         if (pc_sandbox_manager_prune(w->manager, cfg, false, &report, &err) < 0) {
@@ -145,11 +173,17 @@ static void prune(PcGatewayWorker *w, const PcConfig *cfg)
 
 static void worker_main(void *arg)
 {
-        PcGatewayWorker *w = arg;
+        Thread *t = arg;
+        PcGatewayWorker *w = t->w;
+        bool pruner = t->index == 0;
         uint64_t next_prune = uv_hrtime() + (uint64_t) PC_GATEWAY_PRUNE_INTERVAL_MS * 1000000u;
         uv_mutex_lock(&w->lock);
         for (;;) {
                 while (!w->quit && !w->queue) {
+                        if (!pruner) {
+                                uv_cond_wait(&w->cond, &w->lock);
+                                continue;
+                        }
                         uint64_t now = uv_hrtime();
                         if (now >= next_prune)
                                 break;
@@ -164,10 +198,13 @@ static void worker_main(void *arg)
                         if (!w->queue)
                                 w->queue_tail = NULL;
                         j->next = NULL;
+                        w->n_queued--;
                 }
                 uv_mutex_unlock(&w->lock);
 
-                if (j)
+                if (j && j->run)
+                        j->run(j, cfg, w->manager, w->store);
+                else if (j)
                         run_job(w, cfg, j);
                 else {
                         prune(w, cfg);
@@ -184,11 +221,10 @@ static void worker_main(void *arg)
                         else
                                 w->done = j;
                         w->done_tail = j;
-                }
-                uv_mutex_unlock(&w->lock);
-                if (j)
+                        uv_mutex_unlock(&w->lock);
                         uv_async_send(&w->async);
-                uv_mutex_lock(&w->lock);
+                        uv_mutex_lock(&w->lock);
+                }
         }
         uv_mutex_unlock(&w->lock);
 }
@@ -207,8 +243,22 @@ static void on_async(uv_async_t *h)
                 uv_mutex_lock(&w->lock);
                 w->busy--;
                 uv_mutex_unlock(&w->lock);
-                w->on_done(j, w->userdata);
+                if (j->done)
+                        j->done(j, j->done_data);
+                else
+                        w->on_done(j, w->userdata);
         }
+}
+
+static size_t pool_size(void)
+{
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        if (n < 1)
+                n = 1;
+        n *= PC_GATEWAY_TOOL_WORKERS_PER_CPU;
+        if (n < 2)
+                n = 2;
+        return n > PC_GATEWAY_TOOL_WORKERS_MAX ? PC_GATEWAY_TOOL_WORKERS_MAX : (size_t) n;
 }
 
 int pc__gateway_worker_start(uv_loop_t *loop, const PcConfig *cfg, PcStore *store,
@@ -218,6 +268,7 @@ int pc__gateway_worker_start(uv_loop_t *loop, const PcConfig *cfg, PcStore *stor
         PcGatewayWorker *w = xcalloc(1, sizeof(*w));
         w->store = store;
         w->manager = manager;
+        w->processes = pc_process_registry_new();
         w->on_done = on_done;
         w->userdata = userdata;
         w->cfg = pc_config_ref((PcConfig *) cfg);
@@ -231,13 +282,24 @@ int pc__gateway_worker_start(uv_loop_t *loop, const PcConfig *cfg, PcStore *stor
         if (r < 0)
                 abort();
         w->async.data = w;
-        /* Signals belong to the loop thread (uv_signal): block them in the worker. */
+        /* Audit lines are written before the response and made durable by a flusher
+         * (audit.h, group commit) instead of one fsync per call on the response path. */
+        pc_audit_group_commit_start();
+        w->n_threads = pool_size();
+        w->threads = xcalloc(w->n_threads, sizeof(Thread));
+        /* Signals belong to the loop thread (uv_signal): block them in the workers. */
         sigset_t all, old;
         sigfillset(&all);
         (void) pthread_sigmask(SIG_SETMASK, &all, &old);
-        r = uv_thread_create(&w->thread, worker_main, w);
+        for (size_t i = 0; i < w->n_threads; i++) {
+                w->threads[i] = (Thread){.w = w, .index = (unsigned) i};
+                r = uv_thread_create(&w->threads[i].thread, worker_main, &w->threads[i]);
+                if (r < 0)
+                        break;
+                w->threads[i].started = true;
+        }
         (void) pthread_sigmask(SIG_SETMASK, &old, NULL);
-        if (r < 0) {
+        if (r < 0 && !w->threads[0].started) {
                 uv_close((uv_handle_t *) &w->async, NULL);
                 return r; /* w leaks with the loop: start failed, the process exits */
         }
@@ -245,18 +307,24 @@ int pc__gateway_worker_start(uv_loop_t *loop, const PcConfig *cfg, PcStore *stor
         return 0;
 }
 
-void pc__gateway_worker_submit(PcGatewayWorker *w, PcGatewayJob *job)
+int pc__gateway_worker_submit(PcGatewayWorker *w, PcGatewayJob *job)
 {
         job->next = NULL;
         uv_mutex_lock(&w->lock);
+        if (w->n_queued >= PC_GATEWAY_MAX_QUEUED_CALLS) {
+                uv_mutex_unlock(&w->lock);
+                return -EAGAIN;
+        }
         if (w->queue_tail)
                 w->queue_tail->next = job;
         else
                 w->queue = job;
         w->queue_tail = job;
+        w->n_queued++;
         w->busy++;
         uv_cond_signal(&w->cond);
         uv_mutex_unlock(&w->lock);
+        return 0;
 }
 
 void pc__gateway_worker_take_config(PcGatewayWorker *w, PcConfig *cfg)
@@ -289,11 +357,15 @@ void pc__gateway_worker_stop(PcGatewayWorker *w, bool abandon)
                 return;
         uv_mutex_lock(&w->lock);
         w->quit = true;
-        uv_cond_signal(&w->cond);
+        uv_cond_broadcast(&w->cond);
         uv_mutex_unlock(&w->lock);
         if (abandon)
-                return; /* the thread still uses w; the process exits next */
-        (void) uv_thread_join(&w->thread);
+                return; /* the threads still use w; the process exits next */
+        for (size_t i = 0; i < w->n_threads; i++)
+                if (w->threads[i].started)
+                        (void) uv_thread_join(&w->threads[i].thread);
+        free(w->threads);
+        pc_audit_group_commit_stop();
         for (PcGatewayJob *j = w->queue, *n; j; j = n) {
                 n = j->next;
                 pc__gateway_job_free(j);
@@ -302,6 +374,8 @@ void pc__gateway_worker_stop(PcGatewayWorker *w, bool abandon)
                 n = j->next;
                 pc__gateway_job_free(j);
         }
+        pc_browser_stop_all(); /* the browsers' sandbox leases go back */
+        pc_process_registry_free(w->processes); /* kills them, gives their leases back */
         pc_sandbox_manager_free(w->manager);
         pc_store_close(w->store);
         pc_config_unref(w->cfg);

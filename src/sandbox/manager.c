@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "manager.h"
 
+#include <pthread.h>
 #include <time.h>
 
 #include "base/alloc.h"
@@ -18,9 +19,16 @@ typedef struct Entry {
         Backend *backend;
         PcSandbox *sb;
         unsigned leases;
+        /* When this process last wrote the sandbox's registry row (0: not since it was
+         * (re)created or removed here), and the hash it wrote. */
+        int64_t row_ms;
+        char row_hash[PC_SHA256_HEX_SIZE];
 } Entry;
 
 struct PcSandboxManager {
+        /* Guards everything below and the store: held by acquire, release, list, remove,
+         * prune and the registry touch after an exec, never while a command runs. */
+        pthread_mutex_t lock;
         PcStore *store;
         Backend *backends;
         size_t n_backends;
@@ -55,6 +63,7 @@ PcSandboxManager *pc_sandbox_manager_new(PcStore *store, const PcSandboxBackendD
         PcSandboxManager *m = xcalloc(1, sizeof(*m));
         m->store = store;
         m->now_ms = real_now_ms;
+        pthread_mutex_init(&m->lock, NULL);
         m->backends = xcalloc(n_backends, sizeof(Backend));
         m->n_backends = n_backends;
         for (size_t i = 0; i < n_backends; i++)
@@ -78,6 +87,7 @@ PcSandboxManager *pc_sandbox_manager_free(PcSandboxManager *m)
                         b->def.close(b->instance);
         }
         free(m->backends);
+        pthread_mutex_destroy(&m->lock);
         free(m);
         return NULL;
 }
@@ -174,16 +184,17 @@ int pc_sandbox_manager_acquire(PcSandboxManager *m, const PcConfig *cfg, const c
                 return r;
         }
 
+        pthread_mutex_lock(&m->lock);
         Backend *b = NULL;
         r = get_backend(m, spec->backend, &b, reterr);
         if (r < 0)
-                goto fail;
+                goto fail_locked;
         Entry *e = get_entry(m, b, spec->name);
 
         PcSandboxInfo info = {0};
         r = pc_sandbox_inspect(e->sb, &info, reterr);
         if (r < 0)
-                goto fail;
+                goto fail_locked;
 
         PcSandboxAction action = pc_sandbox_decide(&info, spec->config_hash, e->leases > 0);
         const char *what = NULL;
@@ -216,9 +227,14 @@ int pc_sandbox_manager_acquire(PcSandboxManager *m, const PcConfig *cfg, const c
                                  spec->name);
         }
         if (r < 0)
-                goto fail;
+                goto fail_locked;
 
         int64_t now = m->now_ms();
+        /* A reused sandbox's row is rewritten at most once per PC_SANDBOX_TOUCH_INTERVAL_MS:
+         * prune only needs coarse times, and a write per call is measurable. */
+        bool row_due = !streq(what, "reused") || e->row_ms == 0 ||
+                       now - e->row_ms >= PC_SANDBOX_TOUCH_INTERVAL_MS ||
+                       !streq(e->row_hash, registered_hash ? registered_hash : "");
         PcSandboxRecord row = {
                 .name = spec->name,
                 .scope_key = spec->scope_key,
@@ -230,9 +246,14 @@ int pc_sandbox_manager_acquire(PcSandboxManager *m, const PcConfig *cfg, const c
                         info.created_at_ms > 0 && streq(what, "reused") ? info.created_at_ms : now,
                 .last_used_at_ms = now,
         };
-        r = pc_store_sandbox_upsert(m->store, &row, reterr);
-        if (r < 0)
-                goto fail;
+        if (row_due) {
+                r = pc_store_sandbox_upsert(m->store, &row, reterr);
+                if (r < 0)
+                        goto fail_locked;
+                e->row_ms = now;
+                snprintf(e->row_hash, sizeof(e->row_hash), "%s",
+                         registered_hash ? registered_hash : "");
+        }
 
         PcSandboxLease *l = xcalloc(1, sizeof(*l));
         l->m = m;
@@ -241,6 +262,7 @@ int pc_sandbox_manager_acquire(PcSandboxManager *m, const PcConfig *cfg, const c
         l->action = what;
         l->notice = TAKE_PTR(notice);
         e->leases++;
+        pthread_mutex_unlock(&m->lock);
         *ret = l;
         if (ret_session)
                 *ret_session = session;
@@ -248,7 +270,8 @@ int pc_sandbox_manager_acquire(PcSandboxManager *m, const PcConfig *cfg, const c
                 pc_sandbox_session_release(&session);
         return 0;
 
-fail:
+fail_locked:
+        pthread_mutex_unlock(&m->lock);
         pc_sandbox_session_release(&session);
         *ret = NULL;
         return r;
@@ -272,19 +295,34 @@ const char *pc_sandbox_lease_notice(const PcSandboxLease *l)
 int pc_sandbox_lease_exec(PcSandboxLease *l, const PcExecRequest *req, PcExecResult *ret_result,
                           PcError *reterr)
 {
+        /* The command runs outside the lock: calls on the same or other sandboxes overlap. */
         int r = pc_sandbox_exec(l->entry->sb, req, ret_result, reterr);
         /* The sandbox was used even when the command failed; a failed touch is not worth
-         * failing the call for (the row may have been removed by a concurrent CLI recreate). */
-        (void) pc_store_sandbox_touch(l->m->store, l->entry->name, l->m->now_ms(), NULL);
+         * failing the call for (the row may have been removed by a concurrent CLI recreate).
+         * At most one write per PC_SANDBOX_TOUCH_INTERVAL_MS per sandbox. */
+        PcSandboxManager *m = l->m;
+        pthread_mutex_lock(&m->lock);
+        int64_t now = m->now_ms();
+        if (l->entry->row_ms != 0 && now - l->entry->row_ms >= PC_SANDBOX_TOUCH_INTERVAL_MS &&
+            pc_store_sandbox_touch(m->store, l->entry->name, now, NULL) >= 0)
+                l->entry->row_ms = now;
+        pthread_mutex_unlock(&m->lock);
         return r;
+}
+
+PcSandbox *pc_sandbox_lease_sandbox(PcSandboxLease *l)
+{
+        return l->entry->sb;
 }
 
 PcSandboxLease *pc_sandbox_lease_release(PcSandboxLease *l)
 {
         if (!l)
                 return NULL;
+        pthread_mutex_lock(&l->m->lock);
         if (l->entry->leases > 0)
                 l->entry->leases--;
+        pthread_mutex_unlock(&l->m->lock);
         pc_sandbox_spec_free(l->spec);
         free(l->notice);
         free(l);
@@ -349,8 +387,8 @@ static void current_hash(const PcConfig *cfg, const PcSandboxRecord *row,
         json_decref(eff);
 }
 
-int pc_sandbox_manager_list(PcSandboxManager *m, const PcConfig *cfg, const char *agent_id,
-                            json_t **ret, PcError *reterr)
+static int list_locked(PcSandboxManager *m, const PcConfig *cfg, const char *agent_id, json_t **ret,
+                       PcError *reterr)
 {
         PcSandboxRecord *rows = NULL;
         size_t n = 0;
@@ -415,14 +453,16 @@ static json_t *remove_one(PcSandboxManager *m, const PcSandboxRecord *row, bool 
         int r = e ? pc_sandbox_destroy(e->sb, &err) : -EIO;
         if (r >= 0)
                 r = pc_store_sandbox_delete(m->store, row->name, &err);
+        if (e)
+                e->row_ms = 0; /* the next acquire writes a new row */
         json_object_set_new(o, "result", json_string(r >= 0 ? "removed" : "failed"));
         if (r < 0)
                 json_object_set_new(o, "error", json_string(err.msg));
         return o;
 }
 
-int pc_sandbox_manager_remove(PcSandboxManager *m, const PcSandboxFilter *filter, bool dry_run,
-                              json_t **ret, PcError *reterr)
+static int remove_locked(PcSandboxManager *m, const PcSandboxFilter *filter, bool dry_run,
+                         json_t **ret, PcError *reterr)
 {
         PcSandboxRecord *rows = NULL;
         size_t n = 0;
@@ -443,8 +483,8 @@ int pc_sandbox_manager_remove(PcSandboxManager *m, const PcSandboxFilter *filter
         return 0;
 }
 
-int pc_sandbox_manager_prune(PcSandboxManager *m, const PcConfig *cfg, bool dry_run, json_t **ret,
-                             PcError *reterr)
+static int prune_locked(PcSandboxManager *m, const PcConfig *cfg, bool dry_run, json_t **ret,
+                        PcError *reterr)
 {
         PcSandboxRecord *rows = NULL;
         size_t n = 0;
@@ -475,4 +515,31 @@ int pc_sandbox_manager_prune(PcSandboxManager *m, const PcConfig *cfg, bool dry_
         pc_sandbox_records_free(rows, n);
         *ret = out;
         return 0;
+}
+
+int pc_sandbox_manager_list(PcSandboxManager *m, const PcConfig *cfg, const char *agent_id,
+                            json_t **ret, PcError *reterr)
+{
+        pthread_mutex_lock(&m->lock);
+        int r = list_locked(m, cfg, agent_id, ret, reterr);
+        pthread_mutex_unlock(&m->lock);
+        return r;
+}
+
+int pc_sandbox_manager_remove(PcSandboxManager *m, const PcSandboxFilter *filter, bool dry_run,
+                              json_t **ret, PcError *reterr)
+{
+        pthread_mutex_lock(&m->lock);
+        int r = remove_locked(m, filter, dry_run, ret, reterr);
+        pthread_mutex_unlock(&m->lock);
+        return r;
+}
+
+int pc_sandbox_manager_prune(PcSandboxManager *m, const PcConfig *cfg, bool dry_run, json_t **ret,
+                             PcError *reterr)
+{
+        pthread_mutex_lock(&m->lock);
+        int r = prune_locked(m, cfg, dry_run, ret, reterr);
+        pthread_mutex_unlock(&m->lock);
+        return r;
 }

@@ -18,7 +18,14 @@
  * Docker engine can still run native sandboxes and list the registry. A backend that cannot
  * be opened fails the operation with PC_ERROR_UNAVAILABLE and is retried next time.
  *
- * Single-threaded: the loop thread owns the manager and its leases.
+ * Thread-safe: acquire, release, list, remove, prune and the registry touch after an exec
+ * take the manager's mutex (the store, thread-safe too, is locked inside it); the command
+ * itself (pc_sandbox_lease_exec) runs outside it, so tool calls overlap. A backend's exec must
+ * therefore be callable concurrently (native: one control connection per call; docker: one
+ * engine connection per request). A create still serialises other acquires.
+ *
+ * Registry writes: a reused sandbox's row (lastUsedAtMs) is written at most once per
+ * PC_SANDBOX_TOUCH_INTERVAL_MS, so registry times are accurate to about a second.
  */
 #pragma once
 
@@ -34,6 +41,9 @@ typedef struct PcSandboxBackendDef {
         void (*close)(void *instance);
         void *instance; /* used when open is NULL; borrowed */
 } PcSandboxBackendDef;
+
+/* The least time between two registry writes for the same reused sandbox. */
+#define PC_SANDBOX_TOUCH_INTERVAL_MS 1000
 
 typedef struct PcSandboxManager PcSandboxManager;
 typedef struct PcSandboxLease PcSandboxLease;
@@ -75,6 +85,11 @@ const char *pc_sandbox_lease_notice(const PcSandboxLease *l);
 /* Runs req in the leased sandbox (see PcSandboxOps.exec) and refreshes its last-used time. */
 int pc_sandbox_lease_exec(PcSandboxLease *l, const PcExecRequest *req, PcExecResult *ret_result,
                           PcError *reterr);
+
+/* The leased sandbox's handle, for a background process that runs pc_sandbox_exec() on its own
+ * thread for as long as it holds the lease (the backends' exec is safe on any thread; the
+ * manager is not, so take and release the lease on the manager's thread). */
+PcSandbox *pc_sandbox_lease_sandbox(PcSandboxLease *l);
 
 /* Gives the lease back. NULL-safe; returns NULL. */
 PcSandboxLease *pc_sandbox_lease_release(PcSandboxLease *l);

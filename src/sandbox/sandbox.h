@@ -440,6 +440,15 @@ typedef struct PcExecRequest {
         size_t stdin_len;
         uint64_t timeout_ms; /* 0 = no timeout; on expiry the process tree is killed */
         size_t max_output;   /* per stream; more is discarded and flagged; 0 = 1 MiB */
+        /* Long-running commands (background exec, src/tools/process.c). All optional; 0/NULL
+         * keeps the plain behaviour. fd 0 is never one of these fds. */
+        /* Called on the exec's thread as output arrives (stream 1 stdout, 2 stderr); the
+         * output is then not kept in the result. */
+        void (*on_output)(void *userdata, int stream, const char *data, size_t len);
+        void *userdata;
+        int cancel_fd; /* > 0: once readable, the process tree is killed as on timeout */
+        int stdin_fd;  /* > 0: the command's stdin reads from it (a pipe's read end, borrowed)
+                          until EOF; stdin_data must then be NULL */
 } PcExecRequest;
 
 #define PC_EXEC_DEFAULT_MAX_OUTPUT (1024u * 1024u)
@@ -450,6 +459,7 @@ typedef struct PcExecResult {
         int exit_code; /* the process's exit status, or -1 when it was killed by a signal */
         int signal;    /* the killing signal, or 0 */
         bool timed_out;
+        bool canceled; /* killed because cancel_fd became readable */
         PcBuf out, err;
         bool out_truncated, err_truncated;
         uint64_t duration_us;
@@ -485,7 +495,9 @@ typedef struct PcSandboxStats {
 /*
  * The backend vtable (crun's cgroup-manager pattern). Every op receives the handle; the
  * backend keeps its per-sandbox state in sb->data and its instance in sb->backend. Every op
- * returns 0 or a negative errno and fills reterr on failure. Ops run on the loop thread.
+ * returns 0 or a negative errno and fills reterr on failure. Ops run on the loop thread,
+ * except exec, which a background process runs on its own thread while the sandbox is leased:
+ * the exec of every backend touches no shared mutable state.
  *
  *   create   provision the image when spec->setup_command or spec->packages are set (docs
  *            "Provisioning"), then create and start the sandbox exactly as spec says, with

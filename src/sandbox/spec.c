@@ -147,6 +147,36 @@ static int build_identity(Builder *b, const json_t *eff, const char *session_key
         return 0;
 }
 
+/* The private workspace (none, ro) belongs to the sandbox: with a numeric docker.user
+ * ("1000", "1000:1000") that user must own it, or the sandbox cannot write its own workspace
+ * (a name is resolved only inside the image: the directory is left as it is). */
+static void own_private_workspace(const char *dir, const char *user)
+{
+        char *end;
+        if (!user || geteuid() != 0)
+                return;
+        errno = 0;
+        unsigned long uid = strtoul(user, &end, 10), gid = (unsigned long) -1;
+        if (end == user || errno || uid == 0 || uid > UINT32_MAX - 1)
+                return;
+        if (*end == ':') {
+                const char *g = end + 1;
+                gid = strtoul(g, &end, 10);
+                if (end == g || errno || gid > UINT32_MAX - 1)
+                        return;
+        }
+        if (*end)
+                return;
+        struct stat st;
+        if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+                return;
+        if (st.st_uid != uid || (gid != (unsigned long) -1 && st.st_gid != gid))
+                if (chown(dir, (uid_t) uid, (gid_t) gid) < 0)
+                        (void) log_warning_errno(
+                                -errno, "sandbox: cannot give the workspace '%s' to user %s: %m",
+                                dir, user);
+}
+
 static int build_workspace(Builder *b, const json_t *eff, PcError *reterr)
 {
         PcSandboxSpec *spec = b->spec;
@@ -186,6 +216,10 @@ static int build_workspace(Builder *b, const json_t *eff, PcError *reterr)
                                                     "Failed to create sandbox workspace '%s': %s",
                                                     dirs[i], strerror(-r));
                 }
+                if (spec->workspace_access != PC_WORKSPACE_ACCESS_RW)
+                        own_private_workspace(
+                                spec->sandbox_workspace_dir,
+                                json_string_value(json_object_get(b->docker, "user")));
                 /* TODO(seeding, spec 1.6): copy AGENTS.md, SOUL.md, TOOLS.md, IDENTITY.md,
                  * USER.md, BOOTSTRAP.md and HEARTBEAT.md from the agent workspace into a new
                  * private workspace (none/ro), once per file, never overwriting, through the

@@ -64,6 +64,7 @@ static int prepare(PcStore *s, const char *sql, sqlite3_stmt **ret, PcError *ret
 
 int pc_store_sandbox_upsert(PcStore *s, const PcSandboxRecord *r, PcError *reterr)
 {
+        PC_STORE_LOCKED(s);
         if (!r->name || !r->scope_key || !r->backend)
                 return pc_error_set(reterr, -EINVAL,
                                     "a sandbox record needs a name, a scope key and a backend");
@@ -95,6 +96,7 @@ int pc_store_sandbox_upsert(PcStore *s, const PcSandboxRecord *r, PcError *reter
 
 int pc_store_sandbox_get(PcStore *s, const char *name, PcSandboxRecord *ret, PcError *reterr)
 {
+        PC_STORE_LOCKED(s);
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         int r = prepare(s, "SELECT " COLUMNS " FROM sandboxes WHERE name = ?1", &st, reterr);
         if (r < 0)
@@ -111,6 +113,7 @@ int pc_store_sandbox_get(PcStore *s, const char *name, PcSandboxRecord *ret, PcE
 
 int pc_store_sandbox_list(PcStore *s, PcSandboxRecord **ret, size_t *ret_n, PcError *reterr)
 {
+        PC_STORE_LOCKED(s);
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         int r = prepare(s, "SELECT " COLUMNS " FROM sandboxes ORDER BY name", &st, reterr);
         if (r < 0)
@@ -133,6 +136,7 @@ int pc_store_sandbox_list(PcStore *s, PcSandboxRecord **ret, size_t *ret_n, PcEr
 
 int pc_store_sandbox_touch(PcStore *s, const char *name, int64_t now_ms, PcError *reterr)
 {
+        PC_STORE_LOCKED(s);
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         int r = prepare(s, "UPDATE sandboxes SET last_used_at_ms = ?2 WHERE name = ?1", &st,
                         reterr);
@@ -150,6 +154,7 @@ int pc_store_sandbox_touch(PcStore *s, const char *name, int64_t now_ms, PcError
 
 int pc_store_sandbox_delete(PcStore *s, const char *name, PcError *reterr)
 {
+        PC_STORE_LOCKED(s);
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         int r = prepare(s, "DELETE FROM sandboxes WHERE name = ?1", &st, reterr);
         if (r < 0)

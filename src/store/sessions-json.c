@@ -99,6 +99,7 @@ static bool contains(const char *hay, const char *needle)
 int pc_sessions_list_json(PcStore *store, const json_t *params, const PcSessionFilter *filter,
                           json_t **ret, PcError *reterr)
 {
+        PC_STORE_LOCKED(store);
         if (params && !json_is_object(params))
                 return pc_error_set(reterr, -EINVAL, "sessions.list params must be an object");
         json_int_t limit, offset, active, msg_limit;
@@ -211,6 +212,7 @@ static bool sanitize_message(json_t *m, bool include_tools, bool *truncated, boo
 
 int pc_sessions_history_json(PcStore *store, const json_t *params, json_t **ret, PcError *reterr)
 {
+        PC_STORE_LOCKED(store);
         if (!json_is_object(params))
                 return pc_error_set(reterr, -EINVAL, "sessions.history params must be an object");
         const char *key = NULL;

@@ -137,6 +137,7 @@ static void read_row(sqlite3_stmt *st, PcSessionRecord *r)
 
 int pc_store_session_get(PcStore *s, const char *key, PcSessionRecord *ret, PcError *reterr)
 {
+        PC_STORE_LOCKED(s);
         _cleanup_sqlstmt_ sqlite3_stmt *st = NULL;
         int r = pc__store_prepare(s, "SELECT " COLUMNS " FROM sessions WHERE key = ?1", &st,
                                   reterr);
@@ -157,6 +158,7 @@ int pc_store_session_get(PcStore *s, const char *key, PcSessionRecord *ret, PcEr
 int pc_store_session_list(PcStore *s, const char *agent_id, PcSessionRecord **ret, size_t *ret_n,
                           PcError *reterr)
 {
+        PC_STORE_LOCKED(s);
         _cleanup_sqlstmt_ sqlite3_stmt *st = NULL;
         int r = pc__store_prepare(s,
                                   "SELECT " COLUMNS " FROM sessions WHERE ?1 IS NULL OR "

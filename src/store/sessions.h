@@ -9,7 +9,9 @@
  * A transcript is the session's entries in OpenClaw's JSONL shape (spec 2.2, pi SessionManager
  * version 3): {"type":"message","id":"<8 hex>","parentId":<previous id or null>,
  * "timestamp":"<ISO>","message":<AgentMessage>}. Entries are appended in one transaction per
- * call with synchronous=FULL, so a crash loses at most the call in flight, never half of one.
+ * call, durable before the append returns (the WAL is synced after the commit, as
+ * synchronous=FULL does, by a group commit shared with concurrent appends), so a crash loses
+ * at most the calls in flight, never half of one.
  *
  * Limits: an entry is at most PC_TRANSCRIPT_MAX_ENTRY_BYTES once serialised (a bigger message
  * is stored with its content replaced by a note saying how big it was); a page of entries or
@@ -75,8 +77,10 @@ int pc_store_session_list(PcStore *s, const char *agent_id, PcSessionRecord **re
 
 /*
  * Appends messages (AgentMessage objects, spec 2.2; borrowed) to the transcript of
- * session->key, creating the row first when needed, in one IMMEDIATE transaction with
- * synchronous=FULL. Each becomes a "message" entry whose parentId is the previous entry.
+ * session->key, creating the row first when needed, in one IMMEDIATE transaction that is on
+ * disk when this returns (the WAL synced after the commit, outside the store's lock and shared
+ * with concurrent appends). Each becomes a "message" entry whose parentId is the previous
+ * entry.
  */
 int pc_store_transcript_append(PcStore *s, const PcSessionInit *session, json_t *const *messages,
                                size_t n, int64_t now_ms, PcError *reterr);

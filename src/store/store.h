@@ -8,7 +8,9 @@
  * (PRAGMA user_version) and pc_store_open() migrates older files forward; a file from a
  * newer Pincer is refused rather than damaged.
  *
- * Not thread-safe: one PcStore per thread (Pincer has one loop thread).
+ * Thread-safe: every function holds the store's (recursive) lock for its whole run, so the
+ * gateway's tool workers share one store; a multi-statement write (a transcript append) is
+ * one transaction that no other thread's statement interleaves.
  */
 #pragma once
 

@@ -198,9 +198,11 @@ static int append_locked(PcStore *s, const PcSessionInit *in, json_t *const *mes
         return rc == SQLITE_DONE ? 0 : pc__store_fail(s, rc, reterr, "updating a session");
 }
 
-int pc_store_transcript_append(PcStore *s, const PcSessionInit *in, json_t *const *messages,
-                               size_t n, int64_t now_ms, PcError *reterr)
+/* The transaction, under the store's lock; *ret_ticket is its group-commit ticket. */
+static int append_txn(PcStore *s, const PcSessionInit *in, json_t *const *messages, size_t n,
+                      int64_t now_ms, uint64_t *ret_ticket, PcError *reterr)
 {
+        PC_STORE_LOCKED(s);
         if (!in->key || !*in->key || !in->agent_id || !*in->agent_id)
                 return pc_error_set(reterr, -EINVAL,
                                     "a transcript append needs a session key and an agent");
@@ -208,20 +210,30 @@ int pc_store_transcript_append(PcStore *s, const PcSessionInit *in, json_t *cons
                 return pc_error_set(reterr, -EINVAL,
                                     "session key of %zu bytes is over the limit of %u bytes",
                                     strlen(in->key), PC_SESSION_KEY_MAX);
-        /* FULL: the commit is on disk (WAL fsynced) before the call is answered. */
-        int r = pc__store_exec(s, "PRAGMA synchronous = FULL", reterr, "configuring");
-        if (r < 0)
-                return r;
-        r = pc__store_exec(s, "BEGIN IMMEDIATE", reterr, "starting a transcript append");
+        int r = pc__store_exec(s, "BEGIN IMMEDIATE", reterr, "starting a transcript append");
         if (r >= 0) {
                 r = append_locked(s, in, messages, n, now_ms, reterr);
                 if (r >= 0)
                         r = pc__store_exec(s, "COMMIT", reterr, "committing a transcript append");
                 if (r < 0)
                         (void) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+                else
+                        *ret_ticket = pc__store_committed(s);
         }
-        (void) sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
         return r;
+}
+
+int pc_store_transcript_append(PcStore *s, const PcSessionInit *in, json_t *const *messages,
+                               size_t n, int64_t now_ms, PcError *reterr)
+{
+        /* Durable before it returns, as with synchronous=FULL (the WAL is synced after the
+         * commit), but the sync runs outside the store's lock and is shared by the appends
+         * of concurrent tool calls (pc__store_sync_commit). */
+        uint64_t ticket = 0;
+        int r = append_txn(s, in, messages, n, now_ms, &ticket, reterr);
+        if (r < 0)
+                return r;
+        return pc__store_sync_commit(s, ticket, reterr);
 }
 
 static size_t clamp_limit(size_t limit)
@@ -232,6 +244,7 @@ static size_t clamp_limit(size_t limit)
 int pc_store_transcript_page(PcStore *s, const char *key, int64_t after_seq, size_t limit,
                              json_t **ret, int64_t *ret_last_seq, PcError *reterr)
 {
+        PC_STORE_LOCKED(s);
         _cleanup_sqlstmt_ sqlite3_stmt *st = NULL;
         int r = pc__store_prepare(s,
                                   "SELECT seq, entry FROM transcript_entries WHERE session_key = "
@@ -265,6 +278,7 @@ int pc_store_transcript_page(PcStore *s, const char *key, int64_t after_seq, siz
 int pc_store_transcript_messages(PcStore *s, const char *key, bool include_tools, size_t offset,
                                  size_t limit, json_t **ret, bool *ret_more, PcError *reterr)
 {
+        PC_STORE_LOCKED(s);
         limit = clamp_limit(limit);
         _cleanup_sqlstmt_ sqlite3_stmt *st = NULL;
         int r = pc__store_prepare(s,

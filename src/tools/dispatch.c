@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "audit.h"
@@ -16,22 +17,24 @@
 typedef struct ToolDef {
         const char *name;
         PcToolFn fn;
-        bool writes; /* removed when the workspace is mounted read-only (access "ro") */
+        bool writes;     /* removed when the workspace is mounted read-only (access "ro") */
+        bool no_sandbox; /* needs no lease (process: its processes hold their own) */
 } ToolDef;
 
 /* The tools this build runs. Every other catalog tool is "not available" (404). */
 static const ToolDef tools[] = {
-        {"exec", pc_tool_exec, false},
-        {"read", pc_tool_read, false},
-        {"write", pc_tool_write, true},
-        {"edit", pc_tool_edit, true},
-        {"apply_patch", pc_tool_apply_patch, true},
-        {"session_status", pc_tool_session_status, false},
-        {"sessions_list", pc_tool_sessions_list, false},
-        {"sessions_history", pc_tool_sessions_history, false},
-        {"sessions_send", pc_tool_sessions_send, false},
-        {"sessions_spawn", pc_tool_sessions_spawn, false},
-        {"browser", pc_tool_browser, false},
+        {"exec", pc_tool_exec, false, false},
+        {"process", pc_tool_process, false, true},
+        {"read", pc_tool_read, false, false},
+        {"write", pc_tool_write, true, false},
+        {"edit", pc_tool_edit, true, false},
+        {"apply_patch", pc_tool_apply_patch, true, false},
+        {"session_status", pc_tool_session_status, false, false},
+        {"sessions_list", pc_tool_sessions_list, false, false},
+        {"sessions_history", pc_tool_sessions_history, false, false},
+        {"sessions_send", pc_tool_sessions_send, false, false},
+        {"sessions_spawn", pc_tool_sessions_spawn, false, false},
+        {"browser", pc_tool_browser, false, false},
 };
 
 static const ToolDef *find_tool(const char *name)
@@ -84,16 +87,6 @@ static int64_t now_us(void)
         return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static int parse_id(const char *s, int64_t *ret)
-{
-        char *end;
-        long long v = strtoll(s, &end, 10);
-        if (end == s || v < 0)
-                return -EINVAL;
-        *ret = v;
-        return (int) (end - s);
-}
-
 /* The file roots of a sandbox: every mount, in the container's view. */
 static size_t sandbox_roots(const PcSandboxSpec *spec, PcToolRoot *roots, size_t max)
 {
@@ -128,9 +121,10 @@ static void run_tool(const PcConfig *cfg, PcSandboxManager *manager, const PcInv
                 .uid = -1,
                 .gid = -1,
                 .store = pc_sandbox_manager_store(manager),
-                .manager = manager,
+                .processes = req->processes,
         };
         PcSandboxLease *lease = NULL;
+        call.take_lease = &lease;
         PcError err = PC_ERROR_INIT;
 
         const char *access = json_string_value(
@@ -145,6 +139,8 @@ static void run_tool(const PcConfig *cfg, PcSandboxManager *manager, const PcInv
 
         if (pc_tool_session_in_gateway(def->name)) {
                 json_object_set_new(audit, "backend", json_string("gateway"));
+        } else if (def->no_sandbox) {
+                json_object_set_new(audit, "backend", json_string("none"));
         } else if (ses->sandboxed) {
                 if (pc_sandbox_manager_acquire(manager, cfg, session, &lease, NULL, &err) < 0) {
                         refuse(ret, err.kind == PC_ERROR_UNAVAILABLE ? 503 : 500,
@@ -159,13 +155,7 @@ static void run_tool(const PcConfig *cfg, PcSandboxManager *manager, const PcInv
                 call.lease = lease;
                 call.n_roots = sandbox_roots(spec, roots, ELEMENTSOF(roots));
                 call.cwd = spec->workdir;
-                if (spec->user) {
-                        int k = parse_id(spec->user, &call.uid);
-                        if (k > 0 && spec->user[k] == ':')
-                                (void) parse_id(spec->user + k + 1, &call.gid);
-                        else
-                                call.gid = call.uid;
-                }
+                pc_tool_sandbox_ids(lease, !streq(def->name, "exec"), &call.uid, &call.gid);
         } else {
                 const char *host = json_string_value(json_object_get(
                         json_object_get(json_object_get(eff, "tools"), "exec"), "host"));
@@ -193,6 +183,13 @@ static void run_tool(const PcConfig *cfg, PcSandboxManager *manager, const PcInv
                         .view = agent->workspace, .host = agent->workspace, .writable = true};
                 call.n_roots = 1;
                 call.cwd = agent->workspace;
+                /* the workspace's owner is the identity the file tools act with (a root
+                 * gateway does not lend its rights, fsroot.h) */
+                struct stat st;
+                if (stat(agent->workspace, &st) == 0) {
+                        call.uid = st.st_uid;
+                        call.gid = st.st_gid;
+                }
         }
 
         int64_t t0 = now_us();
@@ -226,6 +223,8 @@ int pc_dispatch_invoke(const PcConfig *cfg, PcSandboxManager *manager, const PcI
 {
         *ret = (PcInvokeResponse){0};
         pc_tool_result_init(&ret->result);
+        if (req->processes)
+                pc_process_registry_reap(req->processes, pc_process_ttl_ms(cfg));
         json_t *audit = json_object();
         json_object_set_new(audit, "caller", json_string(req->caller ? req->caller : "unknown"));
         _cleanup_free_ char *session = NULL;

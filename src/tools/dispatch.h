@@ -14,7 +14,7 @@
  *      session is not sandboxed, refuses host execution of exec unless tools.exec.host is
  *      "gateway" (no host exec by default);
  *   5. runs the tool with the file roots of that sandbox (or of the agent workspace);
- *   6. releases the lease;
+ *   6. releases the lease (unless a background exec kept it for its process: process.h);
  *   7. records the call and its result (or refusal) in the session's transcript, in one
  *      transaction (tool-sessions.h), and appends exactly one audit record, whatever
  *      happened (audit.h).
@@ -38,6 +38,9 @@ typedef struct PcInvokeRequest {
          * hides is not_found (404) and audited as such. NULL: nothing hidden. The gateway's HTTP
          * deny list is one. */
         bool (*hidden)(const PcConfig *cfg, const char *tool);
+        /* The entry point's background processes (process.h), or NULL: exec background/yieldMs
+         * and the process tool are then refused (the CLI). Used on the manager's thread. */
+        PcProcessRegistry *processes;
 } PcInvokeRequest;
 
 /* OpenClaw's response of POST /tools/invoke, ready to serialise. */

@@ -4,12 +4,16 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
+#include <sys/fsuid.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/log.h"
 #include "base/utf8.h"
 #include "fsroot.h"
 
@@ -22,6 +26,88 @@ void pc_fs_path_release(PcFsPath *p)
         free(p->rel);
         free(p->view);
         *p = (PcFsPath) PC_FS_PATH_INIT;
+}
+
+/* ---- the sandbox user's file-system identity, for the calling thread only ---- */
+
+typedef struct Creds {
+        bool switched;
+        int dumpable;
+        uid_t uid;   /* the sandbox user's */
+        uid_t fsuid; /* the thread's own */
+        gid_t fsgid;
+        int n_groups;
+        gid_t groups[256];
+} Creds;
+
+/* fsuid, fsgid and the groups are per-thread in the kernel; the raw setgroups system call
+ * (unlike glibc's wrapper) changes only this thread. Changing fsuid away from 0 drops the
+ * file capabilities (CAP_DAC_OVERRIDE, CAP_FOWNER, ...) from the effective set; changing it
+ * back restores them. */
+static void creds_restore(Creds *c)
+{
+        if (!c->switched)
+                return;
+        (void) setfsuid(c->fsuid);
+        (void) setfsgid(c->fsgid);
+        (void) syscall(SYS_setgroups, (size_t) c->n_groups, c->groups);
+        /* a change of fsuid made the process non-dumpable (suid_dumpable) */
+        if (c->dumpable >= 0)
+                (void) prctl(PR_SET_DUMPABLE, c->dumpable, 0, 0, 0);
+        c->switched = false;
+}
+
+/* Root's rights for a moment (keeping an existing file's owner), and back. */
+static void creds_pause(const Creds *c)
+{
+        if (c->switched)
+                (void) setfsuid(c->fsuid);
+}
+
+static void creds_resume(const Creds *c)
+{
+        if (c->switched)
+                (void) setfsuid(c->uid);
+}
+
+/* Without CAP_SETUID/CAP_SETGID (a root gateway with a reduced capability set) the switch
+ * fails: the tools then act with the gateway's rights, as before, and say so once. */
+static void creds_unavailable(Creds *c, int r)
+{
+        static bool warned;
+        creds_restore(c);
+        if (!warned) {
+                warned = true;
+                (void) log_warning_errno(r, "file tools: cannot take the sandbox user's identity "
+                                            "(%m); they act with the gateway's rights. Give the "
+                                            "gateway CAP_SETUID and CAP_SETGID");
+        }
+}
+
+static int creds_become(int64_t uid, int64_t gid, Creds *c, PcError *reterr)
+{
+        c->switched = false;
+        if (uid < 0 || geteuid() != 0 || uid == 0)
+                return 0;
+        gid_t g = gid >= 0 ? (gid_t) gid : (gid_t) uid;
+        c->n_groups = getgroups((int) ELEMENTSOF(c->groups), c->groups);
+        if (c->n_groups < 0)
+                return pc_error_set(reterr, -errno, "Cannot take the sandbox user's identity: %m");
+        c->fsuid = (uid_t) setfsuid((uid_t) -1);
+        c->fsgid = (gid_t) setfsgid((gid_t) -1);
+        c->uid = (uid_t) uid;
+        c->dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+        c->switched = true;
+        if (syscall(SYS_setgroups, (size_t) 1, &g) < 0) {
+                creds_unavailable(c, -errno);
+                return 0;
+        }
+        (void) setfsgid(g);
+        (void) setfsuid((uid_t) uid);
+        /* setfsuid() reports no error: read the values back */
+        if ((uid_t) setfsuid((uid_t) -1) != (uid_t) uid || (gid_t) setfsgid((gid_t) -1) != g)
+                creds_unavailable(c, -EPERM);
+        return 0;
 }
 
 static int openat2_beneath(int dirfd, const char *rel, int flags, mode_t mode)
@@ -151,18 +237,29 @@ int pc_fs_resolve(const PcToolCall *call, const char *input, bool write, const c
                 }
         }
         if (!best) {
-                if (call->lease)
+                if (call->lease) {
+                        /* the spec's text, then what to do: the other paths exist only inside
+                         * the sandbox, where exec reaches them */
+                        _cleanup_buf_ PcBuf views = PC_BUF_INIT;
+                        for (size_t i = 0; i < call->n_roots && views.len < 160; i++)
+                                if (call->roots[i].view)
+                                        pc_buf_addf(&views, "%s%s", views.len ? ", " : "",
+                                                    call->roots[i].view);
                         return pc_error_set_kind(reterr, PC_ERROR_PERMISSION_DENIED, -EXDEV,
                                                  "Sandbox path escapes allowed mounts; cannot "
-                                                 "%s: %s",
-                                                 action, input);
+                                                 "%s: %s. The file tools reach only the "
+                                                 "sandbox's mounts (%s); use exec for other "
+                                                 "paths inside the sandbox",
+                                                 action, input, views.len ? views.buf : "none");
+                }
                 _cleanup_free_ char *shown =
                         tilde_root(call->n_roots > 0 && call->roots[0].view ? call->roots[0].view
                                                                             : "/workspace");
                 return pc_error_set_kind(reterr, PC_ERROR_PERMISSION_DENIED, -EXDEV,
                                          "Path escapes sandbox root (%s): %s. Use a path under "
-                                         "/workspace/ instead.",
-                                         shown, input);
+                                         "%s%s instead.",
+                                         shown, input, shown,
+                                         shown[0] && shown[strlen(shown) - 1] == '/' ? "" : "/");
         }
         if (write && !best->writable)
                 return pc_error_set_kind(reterr, PC_ERROR_PERMISSION_DENIED, -EROFS,
@@ -173,6 +270,10 @@ int pc_fs_resolve(const PcToolCall *call, const char *input, bool write, const c
                                     best->view, input);
         pc_fs_path_release(ret);
         ret->root = best;
+        ret->all = call->roots;
+        ret->n_all = call->n_roots;
+        ret->uid = call->uid;
+        ret->gid = call->gid;
         ret->root_fd = fd;
         ret->rel = xstrdup(rel);
         ret->view = TAKE_PTR(norm);
@@ -207,6 +308,55 @@ static int fs_error(PcError *reterr, int r, const char *action, const char *disp
         }
 }
 
+/* The path of fd (plus "/name" when name is set) beneath the root, from /proc/self/fd. */
+static int fd_rel(const PcFsPath *p, int fd, const char *name, char **ret)
+{
+        char proc[64], root_path[PATH_MAX], path[PATH_MAX];
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", p->root_fd);
+        ssize_t n = readlink(proc, root_path, sizeof(root_path) - 1);
+        if (n < 0)
+                return -errno;
+        root_path[n] = '\0';
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        n = readlink(proc, path, sizeof(path) - 1);
+        if (n < 0)
+                return -errno;
+        path[n] = '\0';
+        const char *rest = under(path, root_path);
+        if (!rest)
+                return -EXDEV;
+        *ret = name ? (*rest ? xasprintf("%s/%s", rest, name) : xstrdup(name)) : xstrdup(rest);
+        return 0;
+}
+
+/* Refuses when the file fd (or the entry name in the directory fd) lies beneath a mount
+ * nested in p's root: in the sandbox that place belongs to the other mount. */
+static int check_shadow(const PcFsPath *p, int fd, const char *name, const char *action,
+                        const char *display, PcError *reterr)
+{
+        _cleanup_free_ char *rel = NULL;
+        for (size_t i = 0; i < p->n_all; i++) {
+                const PcToolRoot *r = &p->all[i];
+                const char *sub = r != p->root && r->view && p->root->view
+                                          ? under(r->view, p->root->view)
+                                          : NULL;
+                if (!sub || !*sub)
+                        continue;
+                if (!rel) {
+                        int k = fd_rel(p, fd, name, &rel);
+                        if (k < 0)
+                                return fs_error(reterr, k == -EXDEV ? k : -EXDEV, action, display);
+                }
+                size_t n = strlen(sub);
+                if (strncmp(rel, sub, n) == 0 && (rel[n] == '\0' || rel[n] == '/'))
+                        return pc_error_set_kind(reterr, PC_ERROR_PERMISSION_DENIED, -EXDEV,
+                                                 "Path leads into the mount at %s through a "
+                                                 "symlink; cannot %s: %s. Use a path under %s/",
+                                                 r->view, action, display, r->view);
+        }
+        return 0;
+}
+
 static int check_regular(const struct stat *st, const char *action, const char *display,
                          PcError *reterr)
 {
@@ -223,8 +373,8 @@ static int check_regular(const struct stat *st, const char *action, const char *
         return 0;
 }
 
-int pc_fs_read(const PcFsPath *p, const char *action, const char *display, size_t max,
-               char **ret_data, size_t *ret_len, PcError *reterr)
+static int read_as(const PcFsPath *p, const char *action, const char *display, size_t max,
+                   char **ret_data, size_t *ret_len, PcError *reterr)
 {
         _cleanup_close_ int fd =
                 openat2_beneath(p->root_fd, p->rel, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
@@ -234,6 +384,9 @@ int pc_fs_read(const PcFsPath *p, const char *action, const char *display, size_
         if (fstat(fd, &st) < 0)
                 return fs_error(reterr, -errno, action, display);
         int r = check_regular(&st, action, display, reterr);
+        if (r < 0)
+                return r;
+        r = check_shadow(p, fd, NULL, action, display, reterr);
         if (r < 0)
                 return r;
         if ((uint64_t) st.st_size > max)
@@ -270,6 +423,18 @@ int pc_fs_read(const PcFsPath *p, const char *action, const char *display, size_
         return 0;
 }
 
+int pc_fs_read(const PcFsPath *p, const char *action, const char *display, size_t max,
+               char **ret_data, size_t *ret_len, PcError *reterr)
+{
+        Creds c;
+        int r = creds_become(p->uid, p->gid, &c, reterr);
+        if (r < 0)
+                return r;
+        r = read_as(p, action, display, max, ret_data, ret_len, reterr);
+        creds_restore(&c);
+        return r;
+}
+
 /* Splits rel into the parent part and the last component. */
 static int split_rel(const char *rel, char **ret_parent, const char **ret_name)
 {
@@ -282,48 +447,55 @@ static int split_rel(const char *rel, char **ret_parent, const char **ret_name)
         return 0;
 }
 
-/* Opens (creating when mkdirs) every directory of parent beneath the root; returns an fd. */
-static int open_parent(int root_fd, const char *parent, bool mkdirs, int64_t uid, int64_t gid)
+/* Opens (creating when mkdirs) every directory of parent beneath the root; returns an fd, or
+ * a negative errno with reterr set. A directory is never created beneath a nested mount. */
+static int open_parent(const PcFsPath *p, const char *parent, bool mkdirs, int64_t uid, int64_t gid,
+                       const char *action, const char *display, PcError *reterr)
 {
-        int fd = openat2_beneath(root_fd, parent, O_PATH | O_DIRECTORY, 0);
-        if (fd != -ENOENT || !mkdirs)
-                return fd;
+        int fd = openat2_beneath(p->root_fd, parent, O_PATH | O_DIRECTORY, 0);
+        if (fd >= 0 || fd != -ENOENT || !mkdirs)
+                return fd >= 0 ? fd : fs_error(reterr, fd, action, display);
         /* walk from the root: each prefix is opened beneath the root again */
         _cleanup_free_ char *prefix = xstrdup(parent);
-        for (char *p = prefix;; p++) {
-                if (*p != '/' && *p != '\0')
+        for (char *c = prefix;; c++) {
+                if (*c != '/' && *c != '\0')
                         continue;
-                char saved = *p;
-                *p = '\0';
-                _cleanup_close_ int d = openat2_beneath(root_fd, prefix, O_PATH | O_DIRECTORY, 0);
+                char saved = *c;
+                *c = '\0';
+                _cleanup_close_ int d =
+                        openat2_beneath(p->root_fd, prefix, O_PATH | O_DIRECTORY, 0);
                 if (d == -ENOENT) {
                         char *slash = strrchr(prefix, '/');
                         const char *name = slash ? slash + 1 : prefix;
                         if (slash)
                                 *slash = '\0';
-                        _cleanup_close_ int up = openat2_beneath(root_fd, slash ? prefix : "",
+                        _cleanup_close_ int up = openat2_beneath(p->root_fd, slash ? prefix : "",
                                                                  O_PATH | O_DIRECTORY, 0);
                         if (slash)
                                 *slash = '/';
                         if (up < 0)
-                                return up;
+                                return fs_error(reterr, up, action, display);
                         if (*name && !streq(name, ".") && !streq(name, "..")) {
+                                int r = check_shadow(p, up, name, action, display, reterr);
+                                if (r < 0)
+                                        return r;
                                 if (mkdirat(up, name, 0777) < 0) {
                                         if (errno != EEXIST)
-                                                return -errno;
+                                                return fs_error(reterr, -errno, action, display);
                                 } else if (uid >= 0 || gid >= 0)
                                         (void) fchownat(up, name, (uid_t) uid, (gid_t) gid,
                                                         AT_SYMLINK_NOFOLLOW);
                         }
-                        d = openat2_beneath(root_fd, prefix, O_PATH | O_DIRECTORY, 0);
+                        d = openat2_beneath(p->root_fd, prefix, O_PATH | O_DIRECTORY, 0);
                 }
                 if (d < 0)
-                        return d;
-                *p = saved;
+                        return fs_error(reterr, d, action, display);
+                *c = saved;
                 if (saved == '\0')
                         break;
         }
-        return openat2_beneath(root_fd, parent, O_PATH | O_DIRECTORY, 0);
+        fd = openat2_beneath(p->root_fd, parent, O_PATH | O_DIRECTORY, 0);
+        return fd >= 0 ? fd : fs_error(reterr, fd, action, display);
 }
 
 static int write_all(int fd, const void *data, size_t len)
@@ -420,16 +592,24 @@ static int resolve_link(const PcFsPath *p, char **ret_rel)
 }
 
 static int write_at(const PcFsPath *p, const char *display, const void *data, size_t len,
-                    bool mkdirs, int64_t uid, int64_t gid, int depth, PcError *reterr);
+                    bool mkdirs, int64_t uid, int64_t gid, int depth, const Creds *c,
+                    PcError *reterr);
 
 int pc_fs_write(const PcFsPath *p, const char *display, const void *data, size_t len, bool mkdirs,
                 int64_t uid, int64_t gid, PcError *reterr)
 {
-        return write_at(p, display, data, len, mkdirs, uid, gid, 0, reterr);
+        Creds c;
+        int r = creds_become(uid, gid, &c, reterr);
+        if (r < 0)
+                return r;
+        r = write_at(p, display, data, len, mkdirs, uid, gid, 0, &c, reterr);
+        creds_restore(&c);
+        return r;
 }
 
 static int write_at(const PcFsPath *p, const char *display, const void *data, size_t len,
-                    bool mkdirs, int64_t uid, int64_t gid, int depth, PcError *reterr)
+                    bool mkdirs, int64_t uid, int64_t gid, int depth, const Creds *c,
+                    PcError *reterr)
 {
         if (len > PC_FS_WRITE_MAX)
                 return pc_error_set(reterr, -EFBIG,
@@ -440,13 +620,17 @@ static int write_at(const PcFsPath *p, const char *display, const void *data, si
         int r = split_rel(p->rel, &parent, &name);
         if (r < 0)
                 return fs_error(reterr, r, "write", display);
-        _cleanup_close_ int pfd = open_parent(p->root_fd, parent, mkdirs, uid, gid);
+        _cleanup_close_ int pfd =
+                open_parent(p, parent, mkdirs, uid, gid, "write", display, reterr);
         if (pfd < 0)
-                return fs_error(reterr, pfd, "write", display);
+                return pfd;
         /* a real directory fd (O_PATH cannot be used for creating) */
         _cleanup_close_ int dfd = openat2_beneath(pfd, "", O_RDONLY | O_DIRECTORY, 0);
         if (dfd < 0)
                 return fs_error(reterr, dfd, "write", display);
+        r = check_shadow(p, dfd, name, "write", display, reterr);
+        if (r < 0)
+                return r;
 
         for (int attempt = 0;; attempt++) {
                 struct stat st;
@@ -462,7 +646,8 @@ static int write_at(const PcFsPath *p, const char *display, const void *data, si
                         if (r >= 0) {
                                 PcFsPath q = *p;
                                 q.rel = rel;
-                                return write_at(&q, display, data, len, false, uid, gid, 1, reterr);
+                                return write_at(&q, display, data, len, false, uid, gid, 1, c,
+                                                reterr);
                         }
                 }
                 if (exists && S_ISLNK(st.st_mode))
@@ -484,21 +669,38 @@ static int write_at(const PcFsPath *p, const char *display, const void *data, si
                         return fs_error(reterr, fd, "write", display);
 
                 r = write_all(fd, data, len);
-                /* the owner: the old one, or the call's for a new file; only root can give a
-                 * file away, so a gateway that is not root keeps it (best effort) */
-                if (r >= 0 && exists && geteuid() == 0)
-                        r = RET_NERRNO(fchown(fd, st.st_uid, st.st_gid));
-                else if (r >= 0 && !exists && (uid >= 0 || gid >= 0)) {
+                /* the old mode, less set-user-ID and set-group-ID (with group execute): new
+                 * content must not inherit them, as the kernel drops them on a write */
+                mode_t keep = st.st_mode & 07777 & ~(mode_t) S_ISUID;
+                if (keep & S_IXGRP)
+                        keep &= ~(mode_t) S_ISGID;
+                if (r >= 0 && exists) {
+                        /* the old owner (only root can give a file away: a gateway that is
+                         * not root keeps it) and mode, with root's rights for this step */
+                        creds_pause(c);
+                        if (geteuid() == 0)
+                                r = RET_NERRNO(fchown(fd, st.st_uid, st.st_gid));
+                        if (r >= 0)
+                                r = RET_NERRNO(fchmod(fd, keep));
+                        creds_resume(c);
+                } else if (r >= 0 && (uid >= 0 || gid >= 0)) {
+                        /* a new file: the call's owner (already so when made as that user) */
                         r = RET_NERRNO(fchown(fd, (uid_t) uid, (gid_t) gid));
                         if (r == -EPERM && geteuid() != 0)
                                 r = 0;
                 }
-                if (r >= 0 && exists)
-                        r = RET_NERRNO(fchmod(fd, st.st_mode & 07777));
                 if (r >= 0)
                         r = RET_NERRNO(fsync(fd));
-                if (r >= 0 && anon)
+                if (r >= 0 && anon) {
+                        /* a temp file given to another owner above cannot be linked by the
+                         * user (protected_hardlinks): root's step too, into a directory the
+                         * kernel already let the user create in */
+                        if (exists)
+                                creds_pause(c);
                         r = link_temp(fd, dfd, tmp, sizeof(tmp));
+                        if (exists)
+                                creds_resume(c);
+                }
                 if (r >= 0)
                         r = RET_NERRNO((int) syscall(SYS_renameat2, dfd, tmp, dfd, name,
                                                      exists ? 0 : RENAME_NOREPLACE));
@@ -514,23 +716,98 @@ static int write_at(const PcFsPath *p, const char *display, const void *data, si
         }
 }
 
-int pc_fs_unlink(const PcFsPath *p, const char *display, PcError *reterr)
+static int unlink_as(const PcFsPath *p, const char *display, PcError *reterr)
 {
         _cleanup_free_ char *parent = NULL;
         const char *name = NULL;
         int r = split_rel(p->rel, &parent, &name);
         if (r < 0)
                 return fs_error(reterr, r, "delete", display);
-        _cleanup_close_ int pfd = open_parent(p->root_fd, parent, false, -1, -1);
+        _cleanup_close_ int pfd = open_parent(p, parent, false, -1, -1, "delete", display, reterr);
         if (pfd < 0)
-                return fs_error(reterr, pfd, "delete", display);
+                return pfd;
         _cleanup_close_ int dfd = openat2_beneath(pfd, "", O_RDONLY | O_DIRECTORY, 0);
         if (dfd < 0)
                 return fs_error(reterr, dfd, "delete", display);
+        r = check_shadow(p, dfd, name, "delete", display, reterr);
+        if (r < 0)
+                return r;
         if (unlinkat(dfd, name, 0) < 0)
                 return fs_error(reterr, -errno, "delete", display);
         (void) fsync(dfd);
         return 0;
+}
+
+int pc_fs_unlink(const PcFsPath *p, const char *display, PcError *reterr)
+{
+        Creds c;
+        int r = creds_become(p->uid, p->gid, &c, reterr);
+        if (r < 0)
+                return r;
+        r = unlink_as(p, display, reterr);
+        creds_restore(&c);
+        return r;
+}
+
+static int check_as(const PcFsPath *p, PcFsCheck what, const char *action, const char *display,
+                    PcError *reterr)
+{
+        _cleanup_free_ char *parent = NULL;
+        const char *name = NULL;
+        int r = split_rel(p->rel, &parent, &name);
+        if (r < 0)
+                return fs_error(reterr, r, action, display);
+        if (what == PC_FS_CHECK_FILE) {
+                _cleanup_close_ int fd = openat2_beneath(p->root_fd, p->rel, O_PATH, 0);
+                if (fd < 0)
+                        return fs_error(reterr, fd, action, display);
+                return check_shadow(p, fd, NULL, action, display, reterr);
+        }
+        /* the longest existing part of the parent (the rest would be created) */
+        _cleanup_close_ int dfd = -EBADF;
+        for (;;) {
+                dfd = openat2_beneath(p->root_fd, parent, O_PATH | O_DIRECTORY, 0);
+                if (dfd != -ENOENT || !*parent)
+                        break;
+                char *slash = strrchr(parent, '/');
+                if (slash)
+                        *slash = '\0';
+                else
+                        parent[0] = '\0';
+                name = NULL; /* the name is beneath a directory that does not exist yet */
+        }
+        if (dfd < 0)
+                return fs_error(reterr, dfd, action, display);
+        if (!name)
+                return check_shadow(p, dfd, NULL, action, display, reterr);
+        r = check_shadow(p, dfd, name, action, display, reterr);
+        if (r < 0)
+                return r;
+        struct stat st;
+        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOENT && what == PC_FS_CHECK_TARGET
+                               ? 0
+                               : fs_error(reterr, -errno, action, display);
+        if (S_ISLNK(st.st_mode) && what == PC_FS_CHECK_TARGET) {
+                /* a write follows an in-root link once: where it leads must be inside */
+                _cleanup_free_ char *rel = NULL;
+                r = resolve_link(p, &rel);
+                if (r == -EXDEV || r == -ELOOP)
+                        return fs_error(reterr, r, action, display);
+        }
+        return 0;
+}
+
+int pc_fs_check(const PcFsPath *p, PcFsCheck what, const char *action, const char *display,
+                PcError *reterr)
+{
+        Creds c;
+        int r = creds_become(p->uid, p->gid, &c, reterr);
+        if (r < 0)
+                return r;
+        r = check_as(p, what, action, display, reterr);
+        creds_restore(&c);
+        return r;
 }
 
 size_t pc_fs_utf16_length(const char *s, size_t len)

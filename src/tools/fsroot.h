@@ -11,8 +11,20 @@
  * link are refused for reads and writes: a hard link may alias a file outside the root and the
  * kernel cannot tell. Deletion (apply_patch) removes the name only, so it is allowed on links.
  *
+ * A mount nested inside another (a bind at /workspace/data) hides that part of the outer
+ * root in the sandbox. The outer root is never used to reach beneath it, not even through a
+ * symlink that the kernel resolves inside the outer root: the file reached is checked (by the
+ * fd's path), so a read-only nested mount cannot be written through a link beside it.
+ *
+ * Beneath the root, every access is made with the sandbox user's file-system identity (when
+ * the call has one and the gateway is root): the thread's fsuid, fsgid and groups are set to
+ * the user's for the operation (per-thread system calls), so the kernel applies the same
+ * permission checks as for the sandbox's own processes. A file the sandbox user cannot read
+ * or a directory it cannot write is refused ("Permission denied"), not reached with the
+ * gateway's root rights. Only keeping an existing file's owner is done as root.
+ *
  * Errors: every function returns -errno and fills reterr with the text the model sees (the
- * tools turn it into an is_error result). The texts are in docs/tools-files.md.
+ * tools turn it into an is_error result). The texts are in docs/tools.md ("File tools").
  */
 #pragma once
 
@@ -31,6 +43,10 @@ typedef struct PcFsPath {
         int root_fd;            /* O_PATH|O_DIRECTORY of root->host (owned) */
         char *rel;              /* beneath the root, no leading '/', "" for the root (owned) */
         char *view;             /* the normalised path in the model's view (owned) */
+        const PcToolRoot *all;  /* every root of the call (borrowed): the mounts nested inside
+                                   root shadow parts of it */
+        size_t n_all;
+        int64_t uid, gid; /* the sandbox user the accesses are made as (-1: the caller) */
 } PcFsPath;
 
 #define PC_FS_PATH_INIT                                                                            \
@@ -64,6 +80,21 @@ int pc_fs_read(const PcFsPath *p, const char *action, const char *display, size_
  * mkdirs: create missing parent directories (owned by uid/gid too). */
 int pc_fs_write(const PcFsPath *p, const char *display, const void *data, size_t len, bool mkdirs,
                 int64_t uid, int64_t gid, PcError *reterr);
+
+/* What pc_fs_check() looks at: a file that must exist and be reachable (an update's source),
+ * a name that must exist (a deletion: it may be a link), or a place a write may create
+ * (its existing parent directories, and where a link at the name leads). */
+typedef enum PcFsCheck {
+        PC_FS_CHECK_FILE,
+        PC_FS_CHECK_NAME,
+        PC_FS_CHECK_TARGET,
+} PcFsCheck;
+
+/* Checks, without changing anything, that the operation would not be refused for leaving the
+ * root (symlinks, nested mounts) or a missing file: lets apply_patch refuse a whole patch
+ * before its first write. The operations themselves still check everything again. */
+int pc_fs_check(const PcFsPath *p, PcFsCheck what, const char *action, const char *display,
+                PcError *reterr);
 
 /* Removes a file (not a directory). */
 int pc_fs_unlink(const PcFsPath *p, const char *display, PcError *reterr);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * apply_patch: {input} (spec 3.4). The patch is parsed completely (patch.h) and every path it
- * names (including "*** Move to:") is resolved and checked against the roots before anything
- * is written, so a patch with one escaping or read-only path changes nothing. The hunks are
- * then applied in order, each file written atomically (fsroot.h); a hunk that fails to apply
+ * names (including "*** Move to:") is resolved and checked against the roots, and where the
+ * kernel would take it (pc_fs_check: symlinks, nested mounts, missing files), before anything
+ * is written, so a patch with one escaping, read-only or missing path changes nothing. The hunks
+ * are then applied in order, each file written atomically (fsroot.h); a hunk that fails to apply
  * (context not found) stops the patch with the files before it already changed, as OpenClaw.
  */
 #include "base/alloc.h"
@@ -15,6 +16,20 @@
 static void patch_releasep(PcPatch *p)
 {
         pc_patch_release(p);
+}
+
+/* Whether an earlier hunk creates hunk i's path (an add, or a move to it): the file need not
+ * exist before the patch. */
+static bool made_earlier(const PcPatch *patch, size_t i)
+{
+        const char *path = patch->hunks[i].path;
+        for (size_t j = 0; j < i; j++) {
+                const PcPatchHunk *h = &patch->hunks[j];
+                if ((h->kind == PC_PATCH_ADD && streq(h->path, path)) ||
+                    (h->move_to && streq(h->move_to, path)))
+                        return true;
+        }
+        return false;
 }
 
 static int fail(PcToolResult *ret, const PcError *e)
@@ -54,6 +69,18 @@ int pc_tool_apply_patch(const PcToolCall *call, PcToolResult *ret, PcError *rete
                 r = pc_fs_resolve(call, h->path, true, "apply patch", &a, &ferr);
                 if (r >= 0 && h->move_to)
                         r = pc_fs_resolve(call, h->move_to, true, "apply patch", &b, &ferr);
+                /* and where the kernel would take them: a symlink that leaves the root is
+                 * found now, not after the earlier hunks were written */
+                if (r >= 0 && h->kind == PC_PATCH_ADD)
+                        r = pc_fs_check(&a, PC_FS_CHECK_TARGET, "write", h->path, &ferr);
+                else if (r >= 0 && made_earlier(&patch, i))
+                        r = pc_fs_check(&a, PC_FS_CHECK_TARGET, "write", h->path, &ferr);
+                else if (r >= 0 && h->kind == PC_PATCH_DELETE)
+                        r = pc_fs_check(&a, PC_FS_CHECK_NAME, "delete", h->path, &ferr);
+                else if (r >= 0)
+                        r = pc_fs_check(&a, PC_FS_CHECK_FILE, "apply patch", h->path, &ferr);
+                if (r >= 0 && h->move_to)
+                        r = pc_fs_check(&b, PC_FS_CHECK_TARGET, "write", h->move_to, &ferr);
         }
 
         json_t *added = json_array(), *modified = json_array(), *deleted = json_array();

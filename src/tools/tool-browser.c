@@ -8,6 +8,7 @@
  * src/browser/actions.c; this file only turns the configuration into PcBrowserOptions and the
  * result into the tool's.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -73,10 +74,11 @@ int pc_tool_browser(const PcToolCall *call, PcToolResult *ret, PcError *reterr)
                 o.auto_start = bool_or(sbx, "autoStart", true);
                 o.start_timeout_ms = int_or(sbx, "autoStartTimeoutMs", PC_BROWSER_DEFAULT_START_MS);
                 o.missing_hint = PC_BROWSER_IMAGE_HINT;
-                int r = pc_browser_sandbox_launcher(call->manager, call->cfg, call->session_key,
-                                                    &o.launcher, reterr);
-                if (r < 0)
-                        return r;
+                if (!call->take_lease || *call->take_lease != call->lease)
+                        return pc_error_set_kind(reterr, PC_ERROR_UNAVAILABLE, -EOPNOTSUPP,
+                                                 "browser: this entry point cannot keep a sandbox "
+                                                 "lease for a running browser");
+                pc_browser_sandbox_launcher(call->take_lease, &o.launcher);
         } else {
                 if (!bool_or(host, "enabled", true)) {
                         pc_tool_result_text(
@@ -117,6 +119,10 @@ int pc_tool_browser(const PcToolCall *call, PcToolResult *ret, PcError *reterr)
 
         PcBrowserResult res;
         int r = pc_browser_invoke(&o, call->args, &res, reterr);
+        /* An entry point without a process registry (the CLI) ends with the call: so does its
+         * browser, which must not outlive the sandbox manager or the process. */
+        if (!call->processes)
+                pc_browser_stop_key(key);
         if (r < 0)
                 return r;
         json_decref(ret->content);

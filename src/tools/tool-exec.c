@@ -10,6 +10,11 @@
  * env, sanitised with the same rules (secrets are dropped, not passed). Output: stdout and
  * stderr aggregated, capped at PC_EXEC_OUTPUT_CAP characters; a non-zero exit appends
  * "(Command exited with code N)"; a timeout is an error result.
+ *
+ * background: true starts the command as a background process (process.h) and returns at once
+ * with its id; yieldMs waits that long and returns the result inline when the command has
+ * finished, else leaves it running in the background. Both need an entry point with a process
+ * registry (the gateway); `pincer tools invoke` refuses them (docs/tools.md).
  */
 #include <math.h>
 
@@ -22,6 +27,9 @@
 #define PC_EXEC_DEFAULT_TIMEOUT 1800   /* seconds; tools.exec.timeoutSeconds overrides */
 #define PC_EXEC_MAX_TIMEOUT     86400
 #define PC_EXEC_COMMAND_MAX     (256 * 1024)
+#define PC_EXEC_YIELD_MIN_MS    10 /* OpenClaw's clamp of yieldMs */
+#define PC_EXEC_YIELD_MAX_MS    120000
+#define PC_EXEC_TAIL            2000 /* characters of output in a backgrounded result */
 
 static bool path_is_under(const char *path, const char *root)
 {
@@ -43,6 +51,94 @@ static int number_arg(const json_t *args, const char *key, double *ret, PcError 
         return 1;
 }
 
+/* The result of a command that ended while exec waited (yieldMs): as in the foreground. */
+static int inline_result(const PcToolCall *call, PcProcess *p, double timeout, PcBuf *text,
+                         PcToolResult *ret, PcError *reterr)
+{
+        PcProcessInfo info;
+        pc_process_info(call->processes, p, &info);
+        _cleanup_buf_ PcBuf out = PC_BUF_INIT;
+        PcOutLines lines;
+        uint64_t dropped = 0;
+        pc_process_log(call->processes, p, 0, SIZE_MAX, &out, &lines, &dropped);
+        pc_process_remove(call->processes, p);
+        pc_process_unref(call->processes, p);
+        if (info.error) {
+                int r = pc_error_set(reterr, -EIO, "exec: %s", info.error);
+                pc_process_info_release(&info);
+                return r;
+        }
+        size_t start = text->len;
+        pc_buf_add(text, out.buf, out.len);
+        _cleanup_free_ char *aggregated = pc_utf8_sanitize(text->buf + start, text->len - start);
+        if (text->len == start)
+                pc_buf_addstr(text, "(no output)");
+        if (dropped)
+                pc_buf_addf(text, "\n\n[output truncated at %d characters]", PC_EXEC_OUTPUT_CAP);
+        if (info.timed_out)
+                pc_buf_addf(text, "\n\nCommand timed out after %g seconds", timeout);
+        else if (info.exit_code != 0)
+                pc_buf_addf(text, "\n\n(Command exited with code %d)", info.exit_code);
+        _cleanup_free_ char *shown = pc_utf8_sanitize(text->buf, text->len);
+        pc_tool_result_text(ret, shown, info.timed_out);
+        ret->details = json_pack(
+                "{s:s,s:i,s:I,s:s,s:s,s:b}", "status", info.timed_out ? "failed" : "completed",
+                "exitCode", info.exit_code, "durationMs", (json_int_t) info.runtime_ms,
+                "aggregated", aggregated, "cwd", info.cwd, "truncated", dropped > 0);
+        ret->exit_code = info.exit_code;
+        ret->bytes_in = strlen(info.command);
+        ret->bytes_out = (size_t) info.total;
+        pc_process_info_release(&info);
+        return 0;
+}
+
+/* background (yield_ms 0) or yieldMs: start a background process holding the call's lease,
+ * wait up to yield_ms, and return its result inline when it ended, else its id. */
+static int run_background(const PcToolCall *call, const PcProcessSpec *ps, int64_t yield_ms,
+                          double timeout, PcBuf *text, PcToolResult *ret, PcError *reterr)
+{
+        if (!call->take_lease || *call->take_lease != call->lease)
+                return pc_error_set(reterr, -EOPNOTSUPP,
+                                    "exec: this entry point cannot keep a sandbox lease for a "
+                                    "background process");
+        PcProcess *p = NULL;
+        PcError lerr = PC_ERROR_INIT;
+        int r = pc_process_start(call->processes, ps, call->take_lease, &p, &lerr);
+        if (r == -EAGAIN) {
+                /* A limit: the model should see it and wait, like a failed command. */
+                pc_tool_result_text(ret, lerr.msg, true);
+                ret->details = json_pack("{s:s,s:s}", "status", "failed", "error", lerr.msg);
+                return 0;
+        }
+        if (r < 0)
+                return pc_error_set(reterr, r, "%s", lerr.msg);
+        if (yield_ms > 0 && pc_process_wait(call->processes, p, yield_ms))
+                return inline_result(call, p, timeout, text, ret, reterr);
+        pc_process_set_backgrounded(call->processes, p);
+
+        PcProcessInfo info;
+        pc_process_info(call->processes, p, &info);
+        _cleanup_buf_ PcBuf out = PC_BUF_INIT;
+        PcOutLines lines;
+        uint64_t dropped = 0;
+        pc_process_log(call->processes, p, 0, SIZE_MAX, &out, &lines, &dropped);
+        size_t skip = out.len > PC_EXEC_TAIL ? out.len - PC_EXEC_TAIL : 0;
+        _cleanup_free_ char *tail = pc_utf8_sanitize(out.buf + skip, out.len - skip);
+        pc_buf_addf(text,
+                    "Command still running (session %s). Use process "
+                    "(list/poll/log/write/send-keys/kill/clear/remove) for follow-up.",
+                    info.id);
+        _cleanup_free_ char *shown = pc_utf8_sanitize(text->buf, text->len);
+        pc_tool_result_text(ret, shown, false);
+        ret->details = json_pack("{s:s,s:s,s:n,s:I,s:s,s:s}", "status", "running", "sessionId",
+                                 info.id, "pid", "startedAt", (json_int_t) info.started_at_ms,
+                                 "cwd", info.cwd, "tail", tail);
+        ret->bytes_in = strlen(info.command);
+        pc_process_info_release(&info);
+        pc_process_unref(call->processes, p);
+        return 0;
+}
+
 int pc_tool_exec(const PcToolCall *call, PcToolResult *ret, PcError *reterr)
 {
         const json_t *args = call->args;
@@ -57,11 +153,6 @@ int pc_tool_exec(const PcToolCall *call, PcToolResult *ret, PcError *reterr)
                 p++;
         if (!*p)
                 return pc_error_set(reterr, -EINVAL, "exec: 'command' is empty");
-        if (json_is_true(json_object_get(args, "background")) || json_object_get(args, "yieldMs"))
-                return pc_error_set(reterr, -EINVAL,
-                                    "exec: background runs (background, yieldMs) and the process "
-                                    "tool are not implemented in this version; run the command in "
-                                    "the foreground");
         const json_t *env = json_object_get(args, "env");
         if (env && !json_is_object(env))
                 return pc_error_set(reterr, -EINVAL, "exec: 'env' must be an object of strings");
@@ -86,6 +177,29 @@ int pc_tool_exec(const PcToolCall *call, PcToolResult *ret, PcError *reterr)
         if (timeout == 0 || timeout > PC_EXEC_MAX_TIMEOUT)
                 timeout = PC_EXEC_MAX_TIMEOUT; /* 0 disables the timeout: the hard cap remains */
 
+        /* background / yieldMs. A call with neither runs in the foreground: Pincer does not
+         * apply OpenClaw's default yield (tools.exec.backgroundMs; docs/tools.md). */
+        bool background = false;
+        const json_t *bg = json_object_get(args, "background");
+        if (bg && !json_is_boolean(bg))
+                return pc_error_set(reterr, -EINVAL, "exec: 'background' must be true or false");
+        background = json_is_true(bg);
+        double yield_ms = -1;
+        r = number_arg(args, "yieldMs", &yield_ms, reterr);
+        if (r < 0)
+                return r;
+        if (yield_ms >= 0 && yield_ms < PC_EXEC_YIELD_MIN_MS)
+                yield_ms = PC_EXEC_YIELD_MIN_MS;
+        if (yield_ms > PC_EXEC_YIELD_MAX_MS)
+                yield_ms = PC_EXEC_YIELD_MAX_MS;
+        if ((background || yield_ms >= 0) && !call->processes)
+                return pc_error_set(reterr, -EINVAL,
+                                    "exec: background runs (background, yieldMs) need the gateway: "
+                                    "`pincer tools invoke` is one short-lived process, and a "
+                                    "background process cannot outlive it. Call POST /tools/invoke "
+                                    "on a running `pincer gateway`, or run the command in the "
+                                    "foreground");
+
         _cleanup_buf_ PcBuf text = PC_BUF_INIT;
         const char *workdir = spec->workdir;
         const char *asked = json_string_value(json_object_get(args, "workdir"));
@@ -109,6 +223,22 @@ int pc_tool_exec(const PcToolCall *call, PcToolResult *ret, PcError *reterr)
                 .timeout_ms = (uint64_t) (timeout * 1000.0),
                 .max_output = PC_EXEC_OUTPUT_CAP,
         };
+        if (background || yield_ms >= 0) {
+                PcProcessSpec ps = {
+                        .session_key = call->session_key,
+                        .command = command,
+                        .argv = argv,
+                        .workdir = workdir,
+                        .env = senv.vars,
+                        .n_env = senv.n_vars,
+                        .timeout_ms = req.timeout_ms,
+                        .backgrounded = background,
+                };
+                r = run_background(call, &ps, background ? 0 : (int64_t) yield_ms, timeout, &text,
+                                   ret, reterr);
+                pc_sandbox_env_release(&senv);
+                return r;
+        }
         PcExecResult res;
         pc_exec_result_init(&res);
         r = pc_sandbox_lease_exec(call->lease, &req, &res, reterr);

@@ -14,6 +14,7 @@
 #include "base/error.h"
 #include "config/config.h"
 #include "sandbox/manager.h"
+#include "tools/process.h"
 
 /* Where a file tool may read and write: one root per mount, mapping the path the model sees
  * (container path when sandboxed: /workspace, /agent, bind targets; the agent workspace
@@ -35,10 +36,15 @@ typedef struct PcToolCall {
         PcSandboxLease *lease;   /* the session's sandbox, or NULL when on the host */
         const PcToolRoot *roots; /* file roots, most specific first */
         size_t n_roots;
-        const char *cwd;           /* the default working directory in the model's view */
-        int64_t uid, gid;          /* owner for files the tool creates (-1: the caller's) */
-        PcStore *store;            /* the state database (sessions, transcripts); NULL: none */
-        PcSandboxManager *manager; /* for tools that outlive the call (browser) */
+        const char *cwd;  /* the default working directory in the model's view */
+        int64_t uid, gid; /* owner for files the tool creates (-1: the caller's) */
+        PcStore *store;   /* the state database (sessions, transcripts); NULL: none */
+        /* Background processes (exec background/yieldMs, the process tool): the entry point's
+         * registry, or NULL where processes cannot outlive the call (the CLI). */
+        PcProcessRegistry *processes;
+        /* A tool that keeps the lease beyond the call (a background process) takes it from
+         * here and sets *take_lease to NULL; dispatch releases what is left. */
+        PcSandboxLease **take_lease;
 } PcToolCall;
 
 /* OpenClaw's AgentToolResult: {content: [{type: "text", text}...], details}. A failed tool
@@ -59,6 +65,11 @@ void pc_tool_result_release(PcToolResult *r);
 /* Sets content to one text block (copied) and is_error. */
 void pc_tool_result_text(PcToolResult *r, const char *text, bool is_error);
 
+/* The numeric uid/gid of the leased sandbox's user (docker.user, resolved inside the image when
+ * it is a name), for the files the tools create; -1 when unknown or when !need (sandbox-ids.c).
+ * Also gives a root-owned private workspace to a user given by name. */
+void pc_tool_sandbox_ids(PcSandboxLease *lease, bool need, int64_t *ret_uid, int64_t *ret_gid);
+
 typedef int (*PcToolFn)(const PcToolCall *call, PcToolResult *ret, PcError *reterr);
 
 /* The implementations. */
@@ -68,3 +79,4 @@ int pc_tool_write(const PcToolCall *call, PcToolResult *ret, PcError *reterr);
 int pc_tool_edit(const PcToolCall *call, PcToolResult *ret, PcError *reterr);
 int pc_tool_apply_patch(const PcToolCall *call, PcToolResult *ret, PcError *reterr);
 int pc_tool_browser(const PcToolCall *call, PcToolResult *ret, PcError *reterr);
+int pc_tool_process(const PcToolCall *call, PcToolResult *ret, PcError *reterr);

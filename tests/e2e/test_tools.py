@@ -137,3 +137,18 @@ def test_help(run):
     r = run("help", "tools")
     assert r.code == 0, r
     assert "pincer tools list" in r.out
+
+
+def test_sandbox_explain_includes_the_tool_list(run):
+    """explain shows the same table as `tools list` (each tool, allowed or denied, and why)."""
+    listed = run("tools", "list", "--agent", "family", "--config", FAMILY)
+    r = run("sandbox", "explain", "--agent", "family", "--config", FAMILY)
+    assert r.code == 0, r
+    assert "Tools in this session (pincer tools list):" in r.out, r.out
+    table = listed.out[listed.out.index("TOOL"):].splitlines()
+    for line in table:
+        assert ("  " + line).rstrip() in r.out, line
+    doc = run("sandbox", "explain", "--agent", "family", "--json", "--config", FAMILY).json()
+    by = {t["tool"]: t for t in doc["tools"]}
+    assert by == tools_json(run, "--agent", "family", "--config", FAMILY)
+    assert doc["toolsAllowed"] == ["read"]

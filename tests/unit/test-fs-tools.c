@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -264,21 +265,55 @@ static void test_write_owner(void **state)
                 print_message("skipped the owner check: needs root to chown\n");
                 return;
         }
+        /* the workspace belongs to the sandbox user, as it does in a sandbox */
+        assert_int_equal(chown(rootdir, 12345, 23456), 0);
         call.uid = 12345;
         call.gid = 23456;
         expect(pc_tool_write, "{\"path\":\"o/owned.txt\",\"content\":\"x\"}", false,
                "Successfully wrote 1 bytes to o/owned.txt");
         call.uid = call.gid = -1;
-        _cleanup_free_ char *p = host_path("o/owned.txt");
+        _cleanup_free_ char *p = host_path("o/owned.txt"), *o = host_path("o");
         struct stat st;
         assert_int_equal(stat(p, &st), 0);
         assert_int_equal(st.st_uid, 12345);
         assert_int_equal(st.st_gid, 23456);
+        assert_int_equal(stat(o, &st), 0);
+        assert_int_equal(st.st_uid, 12345);
         /* an existing file keeps its owner */
         expect(pc_tool_write, "{\"path\":\"o/owned.txt\",\"content\":\"yy\"}", false,
                "Successfully wrote 2 bytes to o/owned.txt");
         assert_int_equal(stat(p, &st), 0);
         assert_int_equal(st.st_uid, 12345);
+
+        /* the accesses are the sandbox user's: what it cannot read or write, the tools
+         * cannot either (the gateway's root rights are not lent to the model) */
+        put("rootonly.txt", "secret\n");
+        _cleanup_free_ char *ro = host_path("rootonly.txt"), *rd = host_path("rootdir");
+        assert_int_equal(chmod(ro, 0600), 0);
+        assert_int_equal(mkdir(rd, 0755), 0);
+        put("mine.txt", "mine\n"); /* root's, 0644, in the user's directory */
+        call.uid = 12345;
+        call.gid = 23456;
+        expect(pc_tool_read, "{\"path\":\"rootonly.txt\"}", true,
+               "Permission denied; cannot read: rootonly.txt");
+        expect(pc_tool_write, "{\"path\":\"rootdir/x\",\"content\":\"x\"}", true,
+               "Permission denied; cannot write: rootdir/x");
+        expect(pc_tool_write, "{\"path\":\"rootdir/sub/x\",\"content\":\"x\"}", true,
+               "Permission denied; cannot write: rootdir/sub/x");
+        expect(pc_tool_read, "{\"path\":\"mine.txt\"}", false, "mine\n");
+        /* replacing a file in a directory the user may write is the user's right; the file
+         * keeps its owner (root's step) */
+        expect(pc_tool_write, "{\"path\":\"mine.txt\",\"content\":\"new\"}", false,
+               "Successfully wrote 3 bytes to mine.txt");
+        call.uid = call.gid = -1;
+        _cleanup_free_ char *m = host_path("mine.txt");
+        assert_int_equal(stat(m, &st), 0);
+        assert_int_equal(st.st_uid, 0);
+        /* the thread's identity is root's again */
+        assert_int_equal(setfsuid((uid_t) -1), 0);
+        assert_int_equal(setfsgid((gid_t) -1), 0);
+        _cleanup_free_ char *back = get("rootonly.txt");
+        assert_string_equal(back, "secret\n");
 }
 
 /* --- edit ------------------------------------------------------------------------------ */
@@ -520,9 +555,13 @@ static void test_escapes(void **state)
         /* the sandbox wording */
         call.lease = (PcSandboxLease *) &call; /* only compared with NULL */
         expect(pc_tool_read, "{\"path\":\"/etc/passwd\"}", true,
-               "Sandbox path escapes allowed mounts; cannot read: /etc/passwd");
+               "Sandbox path escapes allowed mounts; cannot read: /etc/passwd. The file tools "
+               "reach only the sandbox's mounts (/workspace, /workspace/ro); use exec for other "
+               "paths inside the sandbox");
         expect(pc_tool_write, "{\"path\":\"/tmp/x\",\"content\":\"\"}", true,
-               "Sandbox path escapes allowed mounts; cannot write: /tmp/x");
+               "Sandbox path escapes allowed mounts; cannot write: /tmp/x. The file tools reach "
+               "only the sandbox's mounts (/workspace, /workspace/ro); use exec for other paths "
+               "inside the sandbox");
         call.lease = NULL;
 
         /* a symlink inside the root to /etc, to a file in /etc, and a relative one out */
@@ -539,6 +578,19 @@ static void test_escapes(void **state)
         expect(pc_tool_write, "{\"path\":\"etc/evil\",\"content\":\"x\"}", true, want);
         snprintf(want, sizeof(want), "%swrite: up/new/evil", sym);
         expect(pc_tool_write, "{\"path\":\"up/new/evil\",\"content\":\"x\"}", true, want);
+        /* apply_patch finds these before its first write: the earlier hunk is not applied */
+        snprintf(want, sizeof(want), "%swrite: up/new/evil", sym);
+        expect(pc_tool_apply_patch,
+               "{\"input\":\"*** Begin Patch\\n*** Add File: first.txt\\n+x\\n"
+               "*** Add File: up/new/evil\\n+x\\n*** End Patch\"}",
+               true, want);
+        snprintf(want, sizeof(want), "%sapply patch: pw", sym);
+        expect(pc_tool_apply_patch,
+               "{\"input\":\"*** Begin Patch\\n*** Add File: first.txt\\n+x\\n"
+               "*** Update File: pw\\n@@\\n-root\\n+x\\n*** End Patch\"}",
+               true, want);
+        _cleanup_free_ char *first = host_path("first.txt");
+        assert_int_equal(access(first, F_OK), -1);
         snprintf(want, sizeof(want), "%sedit: etc/passwd", sym);
         expect(pc_tool_edit, "{\"path\":\"etc/passwd\",\"oldText\":\"root\",\"newText\":\"x\"}",
                true, want);
@@ -610,6 +662,35 @@ static void test_escapes(void **state)
 }
 
 /* On the host the view is the workspace directory itself; '~' is $HOME. */
+/* A mount nested in another (/workspace/ro) hides that part of the outer root: a symlink in
+ * the outer root never leads beneath it, for reads, writes, new directories or deletions. */
+static void test_nested_mount_shadow(void **state)
+{
+        _cleanup_free_ char *under = host_path("ro"), *l1 = host_path("rl"), *l2 = host_path("fl");
+        assert_int_equal(mkdir(under, 0755), 0); /* the mount point in the outer root */
+        put("ro/f", "under\n");
+        assert_int_equal(symlink("ro", l1), 0);
+        assert_int_equal(symlink("ro/f", l2), 0);
+        const char *msg = "Path leads into the mount at /workspace/ro through a symlink; cannot ";
+        char want[512];
+        snprintf(want, sizeof(want), "%sread: rl/f. Use a path under /workspace/ro/", msg);
+        expect(pc_tool_read, "{\"path\":\"rl/f\"}", true, want);
+        snprintf(want, sizeof(want), "%swrite: fl. Use a path under /workspace/ro/", msg);
+        expect(pc_tool_write, "{\"path\":\"fl\",\"content\":\"x\"}", true, want);
+        snprintf(want, sizeof(want), "%swrite: rl/new/x. Use a path under /workspace/ro/", msg);
+        expect(pc_tool_write, "{\"path\":\"rl/new/x\",\"content\":\"x\"}", true, want);
+        snprintf(want, sizeof(want), "%sdelete: rl/f. Use a path under /workspace/ro/", msg);
+        expect(pc_tool_apply_patch,
+               "{\"input\":\"*** Begin Patch\\n*** Delete File: rl/f\\n*** End Patch\"}", true,
+               want);
+        _cleanup_free_ char *f = get("ro/f"), *nd = host_path("ro/new");
+        assert_string_equal(f, "under\n");
+        assert_int_equal(access(nd, F_OK), -1);
+        /* the outer root itself still works */
+        expect(pc_tool_write, "{\"path\":\"rolike/x\",\"content\":\"x\"}", false,
+               "Successfully wrote 1 bytes to rolike/x");
+}
+
 static void test_host_paths(void **state)
 {
         PcToolRoot host = {.view = rootdir, .host = rootdir, .writable = true};
@@ -624,8 +705,7 @@ static void test_host_paths(void **state)
         expect(pc_tool_read, json, false, "home\n");
         free(json);
         expect(pc_tool_read, "{\"path\":\"~/outside/x\"}", true,
-               "Path escapes sandbox root (~/ws): ~/outside/x. Use a path under /workspace/ "
-               "instead.");
+               "Path escapes sandbox root (~/ws): ~/outside/x. Use a path under ~/ws/ instead.");
         /* a cwd below the root */
         _cleanup_free_ char *sub = host_path("sub");
         assert_int_equal(mkdir(sub, 0755), 0);
@@ -778,6 +858,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_patch_parser, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_patch_many_files, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_escapes, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_nested_mount_shadow, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_host_paths, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_swap_race, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_atomic_write, setup, teardown),

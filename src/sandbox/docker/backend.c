@@ -230,6 +230,10 @@ static int docker_exec(PcSandbox *sb, const PcExecRequest *req, PcExecResult *re
                 .stdin_len = req->stdin_len,
                 .timeout_ms = (int) timeout,
                 .output_cap = req->max_output ? req->max_output : PC_EXEC_DEFAULT_MAX_OUTPUT,
+                .on_output = req->on_output,
+                .userdata = req->userdata,
+                .stdin_fd = req->stdin_fd,
+                .cancel_fd = req->cancel_fd,
         };
         PcEngineExecResult res;
         pc_engine_exec_result_init(&res);
@@ -243,9 +247,11 @@ static int docker_exec(PcSandbox *sb, const PcExecRequest *req, PcExecResult *re
                 pc_engine_exec_result_release(&res);
                 return r;
         }
-        ret->exit_code = res.timed_out ? -1 : res.exit_code;
-        ret->signal = res.timed_out ? SIGKILL : 0;
+        bool killed = res.timed_out || res.canceled;
+        ret->exit_code = killed ? -1 : res.exit_code;
+        ret->signal = killed ? SIGKILL : 0;
         ret->timed_out = res.timed_out;
+        ret->canceled = res.canceled;
         pc_buf_add(&ret->out, res.out.buf, res.out.len);
         pc_buf_add(&ret->err, res.err.buf, res.err.len);
         ret->out_truncated = res.out_truncated;

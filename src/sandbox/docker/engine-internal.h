@@ -96,6 +96,9 @@ typedef struct PcMux {
         uint64_t total[2];
         PcBuf syserr; /* owned, at most PC_MUX_MAX_SYSERR bytes */
         char err[128];
+        /* set: stdout/stderr go here (stream 1/2) instead of out[] */
+        void (*on_output)(void *userdata, int stream, const char *data, size_t len);
+        void *userdata;
 } PcMux;
 
 #define PC_MUX_MAX_SYSERR 4096

@@ -5,9 +5,10 @@
  *
  * Model: blocking calls with deadlines. Every request opens its own connection
  * ("Connection: close"), so there is no connection state to go stale and a PcEngine can be
- * shared by sequential callers; it is not thread-safe (one loop thread, or one PcEngine per
- * thread). Every wait is a poll() bounded by a deadline: plain requests use the engine's
- * timeout (pc_engine_set_timeout), exec streams the timeout of the exec request.
+ * shared by sequential callers. After pc_engine_open() and pc_engine_set_timeout() nothing in
+ * it changes, so calls from several threads are safe (background execs run on their own). Every
+ * wait is a poll() bounded by a deadline: plain requests use the engine's timeout
+ * (pc_engine_set_timeout), exec streams the timeout of the exec request.
  *
  * Versions: pc_engine_open() reads /version and speaks min(engine's ApiVersion, 1.41), pinned
  * in every URL (/v1.41/...). Engines older than API 1.40 (Docker 19.03) are refused.
@@ -142,12 +143,20 @@ typedef struct PcEngineExecRequest {
         size_t stdin_len;        /* <= PC_ENGINE_EXEC_MAX_STDIN */
         int timeout_ms;          /* 0: PC_ENGINE_EXEC_DEFAULT_TIMEOUT; <= ..._MAX_TIMEOUT */
         size_t output_cap; /* per stream; 0: PC_ENGINE_EXEC_DEFAULT_OUTPUT; <= ..._MAX_OUTPUT */
+        /* Long-running execs (see PcExecRequest): output handed to on_output as it arrives
+         * (stream 1 stdout, 2 stderr; then not kept in ret), stdin relayed from stdin_fd until
+         * its EOF, and the exec killed (as on timeout) once cancel_fd is readable. 0/NULL: off. */
+        void (*on_output)(void *userdata, int stream, const char *data, size_t len);
+        void *userdata;
+        int stdin_fd;
+        int cancel_fd;
 } PcEngineExecRequest;
 
 /* What happened. Owned by the caller: pc_engine_exec_result_release(). */
 typedef struct PcEngineExecResult {
         int exit_code;      /* the process's exit status (137 after a kill), -1 when unknown */
         bool timed_out;     /* the timeout expired and the process was killed */
+        bool canceled;      /* cancel_fd became readable and the process was killed */
         bool still_running; /* timed out, and the kill could not be confirmed */
         PcBuf out, err;     /* stdout and stderr, each at most output_cap bytes */
         bool out_truncated, err_truncated;

@@ -108,6 +108,9 @@ static int check_request(const char *container, const PcEngineExecRequest *req, 
         n = check_list("env", req->env, true, &bytes, reterr);
         if (n < 0)
                 return n;
+        if (req->stdin_fd > 0 && req->stdin_data)
+                return pc_error_set_kind(reterr, PC_ERROR_INVALID_ARGUMENT, -EINVAL,
+                                         "exec: stdin_fd and stdin_data are exclusive");
         if (!req->stdin_data && req->stdin_len > 0)
                 return pc_error_set_kind(reterr, PC_ERROR_INVALID_ARGUMENT, -EINVAL,
                                          "exec: stdin_len without stdin_data");
@@ -260,15 +263,42 @@ static int on_stream_body(void *userdata, const char *data, size_t n)
         return 0;
 }
 
-/* POST /exec/{id}/start and read the output until EOF or deadline (*ret_timed_out). With
- * stdin, the connection is upgraded and stdin is written, interleaved with reading, then the
- * write side is shut down. */
-static int exec_stream(PcEngine *e, const char *exec_id, const char *stdin_data, size_t stdin_len,
-                       PcMux *mux, int64_t deadline, bool *ret_timed_out, PcError *reterr)
+/* Where stdin comes from and what may cut the stream short. */
+typedef struct StreamIo {
+        const char *stdin_data; /* written, then the write side is shut down */
+        size_t stdin_len;
+        int stdin_fd;  /* > 0: relayed until its EOF, then the write side is shut down */
+        int cancel_fd; /* > 0: readable → stop reading, *ret_canceled */
+} StreamIo;
+
+/* Relays what stdin_fd has into pending (when pending is empty). Returns 1 at EOF or error
+ * (the relay is over), 0 otherwise. */
+static int relay_read(int fd, PcBuf *pending)
+{
+        char b[STDIN_CHUNK];
+        ssize_t k = read(fd, b, sizeof(b));
+        if (k < 0 && (errno == EAGAIN || errno == EINTR))
+                return 0;
+        if (k <= 0)
+                return 1;
+        pc_buf_add(pending, b, (size_t) k);
+        return 0;
+}
+
+/* POST /exec/{id}/start and read the output until EOF or deadline (*ret_timed_out) or cancel
+ * (*ret_canceled). With stdin, the connection is upgraded and stdin is written, interleaved
+ * with reading, then the write side is shut down. */
+static int exec_stream(PcEngine *e, const char *exec_id, const StreamIo *io, PcMux *mux,
+                       int64_t deadline, bool *ret_timed_out, bool *ret_canceled, PcError *reterr)
 {
         _cleanup_free_ char *path = xasprintf("/exec/%s/start", exec_id);
-        bool want_stdin = stdin_data != NULL;
+        const char *stdin_data = io->stdin_data;
+        size_t stdin_len = io->stdin_len;
+        bool want_stdin = stdin_data != NULL || io->stdin_fd > 0;
+        bool relay = io->stdin_fd > 0; /* stdin_fd still open for reading */
+        _cleanup_buf_ PcBuf pending = PC_BUF_INIT;
         *ret_timed_out = false;
+        *ret_canceled = false;
 
         _cleanup_close_ int fd = pc__engine_connect(e, pc__engine_deadline(e), reterr);
         if (fd < 0)
@@ -292,18 +322,52 @@ static int exec_stream(PcEngine *e, const char *exec_id, const char *stdin_data,
         for (;;) {
                 bool open = p.state != PC_HTTP_HEAD &&
                             (p.status == 101 || (p.status >= 200 && p.status < 300));
-                short events = POLLIN | (open && !write_done ? POLLOUT : 0);
-                int rv = pc__wait_fd(fd, events, deadline);
-                if (rv == -ETIMEDOUT) {
+                bool want_out = open && !write_done && (!relay || pending.len > 0);
+                struct pollfd pf[3] = {
+                        {.fd = fd, .events = POLLIN | (want_out ? POLLOUT : 0)},
+                        {.fd = open && relay && pending.len == 0 ? io->stdin_fd : -1,
+                         .events = POLLIN},
+                        {.fd = io->cancel_fd > 0 ? io->cancel_fd : -1, .events = POLLIN},
+                };
+                int nready = poll(pf, 3, pc__remaining_ms(deadline));
+                if (nready < 0 && errno == EINTR)
+                        continue;
+                if (nready < 0) {
+                        r = pc__engine_io_error(e, "POST", path, -errno, NULL, reterr);
+                        goto out;
+                }
+                if (pf[2].revents) {
+                        *ret_canceled = true;
+                        r = 0;
+                        goto out;
+                }
+                if (nready == 0) {
                         *ret_timed_out = true;
                         r = 0;
                         goto out;
                 }
-                if (rv < 0) {
-                        r = pc__engine_io_error(e, "POST", path, rv, NULL, reterr);
-                        goto out;
+                if (pf[1].revents && relay_read(io->stdin_fd, &pending)) {
+                        relay = false;
+                        if (pending.len == 0) {
+                                (void) shutdown(fd, SHUT_WR);
+                                write_done = true;
+                        }
                 }
-                if ((rv & POLLOUT) && !write_done) {
+                short rv = pf[0].revents;
+                if ((rv & POLLOUT) && !write_done && io->stdin_fd > 0) {
+                        ssize_t n = send(fd, pending.buf, pending.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+                        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                                write_done = true; /* the process no longer reads stdin */
+                                relay = false;
+                        } else if (n > 0) {
+                                memmove(pending.buf, pending.buf + n, pending.len - (size_t) n);
+                                pc_buf_setlen(&pending, pending.len - (size_t) n);
+                                if (pending.len == 0 && !relay) {
+                                        (void) shutdown(fd, SHUT_WR);
+                                        write_done = true;
+                                }
+                        }
+                } else if ((rv & POLLOUT) && !write_done) {
                         size_t left = stdin_len - off;
                         ssize_t k = 0;
                         if (left > 0)
@@ -407,7 +471,9 @@ static int exec_kill(PcEngine *e, const char *container, const char *user, const
         pc__mux_init(&mux, &out, &err, 4096);
         bool timed_out = false;
         int64_t deadline = pc__now_ms() + KILL_TIMEOUT_MS;
-        r = exec_stream(e, id, NULL, 0, &mux, deadline, &timed_out, reterr);
+        bool canceled = false;
+        StreamIo io = {0};
+        r = exec_stream(e, id, &io, &mux, deadline, &timed_out, &canceled, reterr);
         pc__mux_release(&mux);
         if (r < 0)
                 return r;
@@ -465,8 +531,8 @@ int pc_engine_exec(PcEngine *e, const char *container, const PcEngineExecRequest
         char tag[33];
         make_tag(tag);
         json_t *body = NULL;
-        r = create_body(req->argv, req->env, tag, req->workdir, req->user, req->stdin_data != NULL,
-                        &body, reterr);
+        r = create_body(req->argv, req->env, tag, req->workdir, req->user,
+                        req->stdin_data != NULL || req->stdin_fd > 0, &body, reterr);
         if (r < 0)
                 return r;
         r = exec_create(e, container, body, ret->exec_id, sizeof(ret->exec_id), reterr);
@@ -476,10 +542,15 @@ int pc_engine_exec(PcEngine *e, const char *container, const PcEngineExecRequest
 
         PcMux mux;
         pc__mux_init(&mux, &ret->out, &ret->err, cap);
+        mux.on_output = req->on_output;
+        mux.userdata = req->userdata;
         int64_t deadline = pc__now_ms() + timeout_ms;
         bool timed_out = false;
-        r = exec_stream(e, ret->exec_id, req->stdin_data, req->stdin_len, &mux, deadline,
-                        &timed_out, reterr);
+        StreamIo io = {.stdin_data = req->stdin_data,
+                       .stdin_len = req->stdin_len,
+                       .stdin_fd = req->stdin_fd,
+                       .cancel_fd = req->cancel_fd};
+        r = exec_stream(e, ret->exec_id, &io, &mux, deadline, &timed_out, &ret->canceled, reterr);
         ret->out_truncated = mux.truncated[0];
         ret->err_truncated = mux.truncated[1];
         ret->out_total = mux.total[0];
@@ -500,6 +571,10 @@ int pc_engine_exec(PcEngine *e, const char *container, const PcEngineExecRequest
         }
         pc__mux_release(&mux);
 
+        if (ret->canceled) {
+                kill_and_reap(e, container, req, tag, ret);
+                return 0;
+        }
         if (!timed_out) {
                 /* The output ended; the process may still run (it closed its stdout and
                  * stderr): wait for it, up to the same deadline. */

@@ -30,6 +30,11 @@ static void keep(PcMux *m, const char *data, size_t n)
         }
         int s = m->stream;
         m->total[s] += n;
+        if (m->on_output) {
+                if (n > 0)
+                        m->on_output(m->userdata, s + 1, data, n);
+                return;
+        }
         PcBuf *b = m->out[s];
         size_t room = b->len < m->cap ? m->cap - b->len : 0;
         if (n > room) {

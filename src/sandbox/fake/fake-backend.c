@@ -2,8 +2,17 @@
 /* The fake backend: records calls, runs nothing (fake-backend.h). */
 #include "fake-backend.h"
 
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
 #include "base/alloc.h"
 #include "base/buf.h"
+
+/* Background processes run exec on their own threads: every op holds this while it touches
+ * the fake's tables (exec not while its command "runs"). */
+static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const op_names[_PC_FAKE_OP_MAX] = {
         [PC_FAKE_CREATE] = "create",   [PC_FAKE_EXEC] = "exec",   [PC_FAKE_DESTROY] = "destroy",
@@ -91,8 +100,10 @@ void pc_fake_backend_add_existing(PcFakeBackend *fb, const char *name, const cha
 size_t pc_fake_backend_count(const PcFakeBackend *fb, PcFakeOp op)
 {
         size_t n = 0;
+        pthread_mutex_lock(&fake_lock);
         for (size_t i = 0; i < fb->n_calls; i++)
                 n += fb->calls[i].op == op;
+        pthread_mutex_unlock(&fake_lock);
         return n;
 }
 
@@ -116,7 +127,7 @@ static int injected(PcFakeBackend *fb, PcFakeOp op, PcError *reterr)
                             fb->fail_msg[op][0] ? fb->fail_msg[op] : "injected failure");
 }
 
-static int fake_create(PcSandbox *sb, const PcSandboxSpec *spec, PcError *reterr)
+static int create_locked(PcSandbox *sb, const PcSandboxSpec *spec, PcError *reterr)
 {
         PcFakeBackend *fb = sb->backend;
         PcFakeCall *c = record(fb, PC_FAKE_CREATE, sb);
@@ -135,11 +146,74 @@ static int fake_create(PcSandbox *sb, const PcSandboxSpec *spec, PcError *reterr
         return r;
 }
 
+static int fake_create(PcSandbox *sb, const PcSandboxSpec *spec, PcError *reterr)
+{
+        pthread_mutex_lock(&fake_lock);
+        int r = create_locked(sb, spec, reterr);
+        pthread_mutex_unlock(&fake_lock);
+        return r;
+}
+
+static void emit_n(const PcExecRequest *req, PcExecResult *ret, int stream, const char *s, size_t n)
+{
+        if (!s || n == 0)
+                return;
+        if (req->on_output)
+                req->on_output(req->userdata, stream, s, n);
+        else
+                pc_buf_add(stream == 1 ? &ret->out : &ret->err, s, n);
+}
+
+static void emit(const PcExecRequest *req, PcExecResult *ret, int stream, const char *s)
+{
+        emit_n(req, ret, stream, s, s ? strlen(s) : 0);
+}
+
+/* A "long-running" fake command: echoes stdin_fd to stdout until its EOF (like cat), and is
+ * killed (exit -1, SIGKILL, canceled) when cancel_fd becomes readable first. Without a
+ * stdin_fd it ends at once (cancelled only if cancel_fd is already readable). */
+static void long_running(const PcExecRequest *req, PcExecResult *ret)
+{
+        int in = req->stdin_fd > 0 ? req->stdin_fd : -1;
+        for (;;) {
+                struct pollfd p[2] = {
+                        {.fd = in, .events = POLLIN},
+                        {.fd = req->cancel_fd > 0 ? req->cancel_fd : -1, .events = POLLIN}};
+                if (p[0].fd < 0 && p[1].fd < 0)
+                        return;
+                int nready = poll(p, 2, in < 0 ? 0 : -1);
+                if (nready == 0)
+                        return;
+                if (nready < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return;
+                }
+                if (p[1].revents) {
+                        ret->canceled = true;
+                        ret->exit_code = -1;
+                        ret->signal = SIGKILL;
+                        return;
+                }
+                if (p[0].revents) {
+                        char b[4096];
+                        ssize_t k = read(in, b, sizeof(b));
+                        if (k < 0 && errno == EINTR)
+                                continue;
+                        if (k <= 0)
+                                return; /* EOF: the command ends */
+                        emit_n(req, ret, 1, b, (size_t) k);
+                }
+        }
+}
+
 static int fake_exec(PcSandbox *sb, const PcExecRequest *req, PcExecResult *ret_result,
                      PcError *reterr)
 {
         PcFakeBackend *fb = sb->backend;
+        pthread_mutex_lock(&fake_lock);
         PcFakeCall *c = record(fb, PC_FAKE_EXEC, sb);
+        size_t idx = fb->n_calls - 1;
         _cleanup_buf_ PcBuf argv = PC_BUF_INIT;
         for (size_t i = 0; req->argv[i]; i++) {
                 if (i > 0)
@@ -158,16 +232,19 @@ static int fake_exec(PcSandbox *sb, const PcExecRequest *req, PcExecResult *ret_
                 ret_result->exit_code = fb->exec_exit_code;
                 ret_result->signal = 0;
                 ret_result->timed_out = false;
-                if (fb->exec_stdout)
-                        pc_buf_addstr(&ret_result->out, fb->exec_stdout);
-                if (fb->exec_stderr)
-                        pc_buf_addstr(&ret_result->err, fb->exec_stderr);
+                emit(req, ret_result, 1, fb->exec_stdout);
+                emit(req, ret_result, 2, fb->exec_stderr);
         }
-        fb->calls[fb->n_calls - 1].result = r;
+        pthread_mutex_unlock(&fake_lock);
+        if (r == 0 && (req->stdin_fd > 0 || req->cancel_fd > 0))
+                long_running(req, ret_result); /* touches nothing of fb */
+        pthread_mutex_lock(&fake_lock);
+        fb->calls[idx].result = r;
+        pthread_mutex_unlock(&fake_lock);
         return r;
 }
 
-static int fake_destroy(PcSandbox *sb, PcError *reterr)
+static int destroy_locked(PcSandbox *sb, PcError *reterr)
 {
         PcFakeBackend *fb = sb->backend;
         record(fb, PC_FAKE_DESTROY, sb);
@@ -184,7 +261,15 @@ static int fake_destroy(PcSandbox *sb, PcError *reterr)
         return r;
 }
 
-static int fake_inspect(PcSandbox *sb, PcSandboxInfo *ret_info, PcError *reterr)
+static int fake_destroy(PcSandbox *sb, PcError *reterr)
+{
+        pthread_mutex_lock(&fake_lock);
+        int r = destroy_locked(sb, reterr);
+        pthread_mutex_unlock(&fake_lock);
+        return r;
+}
+
+static int inspect_locked(PcSandbox *sb, PcSandboxInfo *ret_info, PcError *reterr)
 {
         PcFakeBackend *fb = sb->backend;
         record(fb, PC_FAKE_INSPECT, sb);
@@ -200,7 +285,15 @@ static int fake_inspect(PcSandbox *sb, PcSandboxInfo *ret_info, PcError *reterr)
         return r;
 }
 
-static int fake_stats(PcSandbox *sb, PcSandboxStats *ret_stats, PcError *reterr)
+static int fake_inspect(PcSandbox *sb, PcSandboxInfo *ret_info, PcError *reterr)
+{
+        pthread_mutex_lock(&fake_lock);
+        int r = inspect_locked(sb, ret_info, reterr);
+        pthread_mutex_unlock(&fake_lock);
+        return r;
+}
+
+static int stats_locked(PcSandbox *sb, PcSandboxStats *ret_stats, PcError *reterr)
 {
         PcFakeBackend *fb = sb->backend;
         record(fb, PC_FAKE_STATS, sb);
@@ -211,6 +304,14 @@ static int fake_stats(PcSandbox *sb, PcSandboxStats *ret_stats, PcError *reterr)
         if (r == 0)
                 *ret_stats = (PcSandboxStats){.pids = 1};
         fb->calls[fb->n_calls - 1].result = r;
+        return r;
+}
+
+static int fake_stats(PcSandbox *sb, PcSandboxStats *ret_stats, PcError *reterr)
+{
+        pthread_mutex_lock(&fake_lock);
+        int r = stats_locked(sb, ret_stats, reterr);
+        pthread_mutex_unlock(&fake_lock);
         return r;
 }
 

@@ -7,7 +7,8 @@
  *
  * Usage: PcFakeBackend *fb = pc_fake_backend_new(); pc_sandbox_new(&pc_fake_sandbox_ops, fb,
  * name); ... inspect fb->calls; pc_fake_backend_free(fb). The backend must outlive the
- * handles that use it. Single-threaded.
+ * handles that use it. The ops may run on several threads (background execs); the fields
+ * below are for the test's thread while no exec runs, except pc_fake_backend_count().
  */
 #pragma once
 

@@ -237,9 +237,10 @@ out:
         return r;
 }
 
-/* Appends what fd has to out (up to cap, the rest is discarded). Returns 1 at EOF, 0 when it
- * would block, -errno on error. */
-static int drain(int fd, PcBuf *out, size_t cap, bool *truncated)
+/* Appends what fd has to out (up to cap, the rest is discarded), or hands it to the request's
+ * on_output. Returns 1 at EOF, 0 when it would block, -errno on error. */
+static int drain(int fd, const PcExecRequest *req, int stream, PcBuf *out, size_t cap,
+                 bool *truncated)
 {
         char buf[65536];
         for (;;) {
@@ -250,6 +251,10 @@ static int drain(int fd, PcBuf *out, size_t cap, bool *truncated)
                         return errno == EAGAIN ? 0 : -errno;
                 if (k == 0)
                         return 1;
+                if (req->on_output) {
+                        req->on_output(req->userdata, stream, buf, (size_t) k);
+                        continue;
+                }
                 size_t room = out->len < cap ? cap - out->len : 0;
                 size_t take = (size_t) k < room ? (size_t) k : room;
                 pc_buf_add(out, buf, take);
@@ -285,7 +290,9 @@ int pc__native_control_exec(int run_dir_fd, const PcExecRequest *req, PcExecResu
                 close(out[1]);
                 return pc_error_set(reterr, r, "pipe: %s", strerror(-r));
         }
-        if (req->stdin_data) {
+        if (req->stdin_fd > 0) {
+                in[0] = req->stdin_fd; /* borrowed: passed to the command as is */
+        } else if (req->stdin_data) {
                 if (pipe2(in, O_CLOEXEC) < 0)
                         in[0] = -errno;
                 else /* only our end: the command's stdin stays blocking */
@@ -302,7 +309,8 @@ int pc__native_control_exec(int run_dir_fd, const PcExecRequest *req, PcExecResu
         }
         int fds[3] = {in[0], out[1], err[1]};
         r = send_request(sock, req, fds);
-        close(in[0]);
+        if (req->stdin_fd <= 0)
+                close(in[0]);
         close(out[1]);
         close(err[1]);
         _cleanup_close_ int out_fd = out[0], err_fd = err[0], in_fd = in[1];
@@ -320,14 +328,16 @@ int pc__native_control_exec(int run_dir_fd, const PcExecRequest *req, PcExecResu
         PcNativeReply reply;
         size_t got = 0;
         bool out_eof = false, err_eof = false;
+        int cancel_fd = req->cancel_fd > 0 ? req->cancel_fd : -1;
         /* The helper enforces the timeout; this is the backstop if it dies. */
         uint64_t deadline = req->timeout_ms ? start + (req->timeout_ms + 10000) * 1000 : 0;
         while (got < sizeof(reply) || !out_eof || !err_eof) {
-                struct pollfd p[4] = {
+                struct pollfd p[5] = {
                         {.fd = got < sizeof(reply) ? sock : -1, .events = POLLIN},
                         {.fd = out_eof ? -1 : out_fd, .events = POLLIN},
                         {.fd = err_eof ? -1 : err_fd, .events = POLLIN},
                         {.fd = in_fd, .events = POLLOUT},
+                        {.fd = got < sizeof(reply) ? cancel_fd : -1, .events = POLLIN},
                 };
                 int timeout = -1;
                 if (got == sizeof(reply))
@@ -340,17 +350,17 @@ int pc__native_control_exec(int run_dir_fd, const PcExecRequest *req, PcExecResu
                                                     "the sandbox's init did not answer in time");
                         timeout = (int) ((deadline - now) / 1000) + 1;
                 }
-                int n = poll(p, 4, timeout);
+                int n = poll(p, 5, timeout);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0)
                         return pc_error_set(reterr, -errno, "poll: %s", strerror(errno));
                 if (p[1].revents || (got == sizeof(reply) && !out_eof)) {
-                        r = drain(out_fd, &ret->out, cap, &ret->out_truncated);
+                        r = drain(out_fd, req, 1, &ret->out, cap, &ret->out_truncated);
                         out_eof = r != 0 || got == sizeof(reply);
                 }
                 if (p[2].revents || (got == sizeof(reply) && !err_eof)) {
-                        r = drain(err_fd, &ret->err, cap, &ret->err_truncated);
+                        r = drain(err_fd, req, 2, &ret->err, cap, &ret->err_truncated);
                         err_eof = r != 0 || got == sizeof(reply);
                 }
                 if (p[3].revents) {
@@ -361,6 +371,13 @@ int pc__native_control_exec(int run_dir_fd, const PcExecRequest *req, PcExecResu
                         }
                         if ((k < 0 && errno != EAGAIN && errno != EINTR) || in_left == 0)
                                 in_fd = (close(in_fd), -EBADF);
+                }
+                if (p[4].revents) {
+                        /* Hanging up our side makes the supervisor kill the process group;
+                         * its reply still arrives. */
+                        (void) shutdown(sock, SHUT_WR);
+                        ret->canceled = true;
+                        cancel_fd = -1;
                 }
                 if (p[0].revents) {
                         ssize_t k = read(sock, (char *) &reply + got, sizeof(reply) - got);

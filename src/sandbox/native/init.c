@@ -4,16 +4,17 @@
  * already pivoted, and does three things:
  *
  *   accept   one connection per exec on the control socket (bound on the host before the
- *            pivot; pid 1 keeps the listening fd), and fork a supervisor for it, so a slow
- *            command never blocks the next one;
+ *            pivot; pid 1 keeps the listening fd), read the request and fork the command
+ *            directly (own process group; rlimits, workdir, privilege drop, no_new_privs,
+ *            seccomp, close_range, execvpe with exactly the requested environment);
+ *   watch    every running command in one poll loop: the timeout (on expiry, or when the
+ *            caller hangs up, the whole process group is killed), and its exit, which sends
+ *            the reply; commands run side by side, a slow one never blocks the next;
  *   reap     every child and every orphan (it is pid 1 of the pid namespace);
  *   nothing else: SIGKILL from the host (destroy) ends it and, with it, the namespace.
  *
- * The supervisor reads the request, forks the command (own process group; rlimits, workdir,
- * privilege drop, no_new_privs, seccomp, close_range, execvpe with exactly the requested
- * environment), waits for it with the timeout (on expiry, or when the caller hangs up, the
- * whole process group is killed) and sends the reply. Output never passes through here: the
- * command writes into the caller's pipes.
+ * There is no supervisor process per exec (one fork per command, not two). Output never
+ * passes through here: the command writes into the caller's pipes.
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -142,23 +143,77 @@ static uint64_t now_ms(void)
         return (uint64_t) ts.tv_sec * 1000u + (uint64_t) ts.tv_nsec / 1000000u;
 }
 
-/* One connection, in its own process (a child of pid 1). */
-static _noreturn_ void supervise(const PcNativeInit *init, int conn)
+/* A command pid 1 runs for one connection, until its reply is sent. */
+typedef struct Cmd {
+        pid_t pid;     /* 0: the slot is free */
+        int conn;      /* -1 once the connection failed */
+        bool canceled; /* the caller half-closed: the command was killed, the reply still goes */
+        int errfd;     /* the CLOEXEC pipe the child reports a failed setup step on */
+        int stderr_fd; /* the command's stderr (for that report) */
+        uint64_t deadline; /* ms, 0: none */
+        bool timed_out;
+        bool exited;
+        int status;
+        char *what_chdir; /* for the report: the working directory ... */
+        char *what_exec;  /* ... and argv[0] */
+} Cmd;
+
+static void cmd_finish(Cmd *c)
+{
+        PcNativeReply reply = {.exit_code = -1};
+        if (c->timed_out) {
+                reply.timed_out = 1;
+                (void) kill(-c->pid, SIGKILL); /* what it left in its group */
+        }
+        ChildError ce;
+        ssize_t got = read(c->errfd, &ce, sizeof(ce));
+        if (got == (ssize_t) sizeof(ce)) {
+                char msg[512];
+                int m = snprintf(msg, sizeof(msg), "pincer: %s '%s': %s\n", step_name(ce.step),
+                                 ce.step == STEP_CHDIR ? c->what_chdir : c->what_exec,
+                                 strerror(-ce.err));
+                if (m > 0)
+                        (void) !write(c->stderr_fd, msg,
+                                      (size_t) m < sizeof(msg) ? (size_t) m : sizeof(msg) - 1);
+                reply.exit_code = ce.step == STEP_EXEC && ce.err != -ENOENT ? 126 : 127;
+        } else if (WIFEXITED(c->status)) {
+                reply.exit_code = WEXITSTATUS(c->status);
+        } else if (WIFSIGNALED(c->status)) {
+                reply.signal = WTERMSIG(c->status);
+        }
+        close(c->stderr_fd);
+        close(c->errfd);
+        if (c->conn >= 0) {
+                (void) pc__native_reply_send(c->conn, &reply);
+                close(c->conn);
+        }
+        free(c->what_chdir);
+        free(c->what_exec);
+        *c = (Cmd){0};
+}
+
+/* Reads the request on conn and forks its command (a direct child of pid 1: no supervisor
+ * process per exec). Returns 0 with *ret filled, or -errno after answering the caller. */
+static int cmd_start(const PcNativeInit *init, int conn, Cmd *ret)
 {
         PcNativeReply reply = {.exit_code = -1};
         int fds[3] = {-1, -1, -1};
         PcNativeRequest req = {};
-        struct timeval tv = {.tv_sec = 10};
+        /* The gateway writes the whole request right after connecting; a caller that does
+         * not cannot hold pid 1 (and every other exec) for long. */
+        struct timeval tv = {.tv_sec = 1};
         (void) setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
         int r = pc__native_request_recv(conn, &req, fds);
-        if (r < 0)
-                _exit(1);
+        if (r < 0) {
+                close(conn);
+                return r;
+        }
 
         /* The environment: exactly the request's, plus PATH and HOME when it has none. */
         size_t n = 0;
         while (req.env[n])
                 n++;
-        char **envp = xcalloc(n + 3, sizeof(char *));
+        _cleanup_free_ char **envp = xcalloc(n + 3, sizeof(char *));
         memcpy(envp, req.env, n * sizeof(char *));
         if (!env_has(envp, "PATH"))
                 envp[n++] = (char *) DEFAULT_PATH;
@@ -166,83 +221,48 @@ static _noreturn_ void supervise(const PcNativeInit *init, int conn)
         if (!env_has(envp, "HOME"))
                 envp[n++] = home;
 
-        int errp[2];
-        if (pipe2(errp, O_CLOEXEC) < 0) {
-                reply.error = -errno;
-                goto reply;
-        }
-        pid_t pid = fork();
-        if (pid < 0) {
-                reply.error = -errno;
-                goto reply;
-        }
+        int errp[2] = {-1, -1};
+        pid_t pid = -1;
+        if (pipe2(errp, O_CLOEXEC) < 0)
+                r = -errno;
+        /* _Fork: no atfork handlers. pid 1 is a fork of the gateway, whose libraries' handlers
+         * (libuv's reopens its signal pipe) would close and reuse fd numbers that here
+         * belong to the command's pipes. */
+        else if ((pid = _Fork()) < 0)
+                r = -errno;
         if (pid == 0) {
                 close(errp[0]);
                 close(conn);
                 run_command(init, &req, envp, fds, errp[1]);
         }
+        if (r < 0) {
+                reply.error = r;
+                if (errp[0] >= 0) {
+                        close(errp[0]);
+                        close(errp[1]);
+                }
+                for (int i = 0; i < 3; i++)
+                        close(fds[i]);
+                (void) pc__native_reply_send(conn, &reply);
+                close(conn);
+                pc__native_request_release(&req);
+                return r;
+        }
         (void) setpgid(pid, pid);
         close(errp[1]);
-
-        int pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
-        uint64_t deadline = req.timeout_ms ? now_ms() + req.timeout_ms : 0;
-        bool conn_open = true;
-        for (;;) {
-                struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN},
-                                      {.fd = conn_open ? conn : -1, .events = POLLIN}};
-                int timeout = -1;
-                if (deadline) {
-                        uint64_t now = now_ms();
-                        timeout = now >= deadline ? 0 : (int) (deadline - now);
-                }
-                int k = poll(p, 2, pidfd < 0 ? 50 : timeout);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (p[0].revents)
-                        break;
-                if (pidfd < 0 && waitid(P_PID, (id_t) pid, NULL, WEXITED | WNOHANG | WNOWAIT) == 0)
-                        break; /* no pidfd: polled (not reached on kernels >= 5.3) */
-                if (p[1].revents) {
-                        /* The caller hung up (killed, or gave up): end the command. */
-                        conn_open = false;
-                        (void) kill(-pid, SIGKILL);
-                }
-                if (deadline && now_ms() >= deadline) {
-                        reply.timed_out = 1;
-                        (void) kill(-pid, SIGKILL);
-                        deadline = 0;
-                }
-        }
-        int status = 0;
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-                ;
-        if (reply.timed_out)
-                (void) kill(-pid, SIGKILL); /* what it left in its group */
-        ChildError ce;
-        ssize_t got = read(errp[0], &ce, sizeof(ce));
-        if (got == (ssize_t) sizeof(ce)) {
-                char msg[512];
-                int m = snprintf(msg, sizeof(msg), "pincer: %s '%s': %s\n", step_name(ce.step),
-                                 ce.step == STEP_CHDIR
-                                         ? (req.workdir ? req.workdir : init->plan->workdir)
-                                         : req.argv[0],
-                                 strerror(-ce.err));
-                if (m > 0)
-                        (void) !write(fds[2], msg,
-                                      (size_t) m < sizeof(msg) ? (size_t) m : sizeof(msg) - 1);
-                reply.exit_code = ce.step == STEP_EXEC && ce.err != -ENOENT ? 126 : 127;
-                reply.signal = 0;
-        } else if (WIFEXITED(status)) {
-                reply.exit_code = WEXITSTATUS(status);
-        } else if (WIFSIGNALED(status)) {
-                reply.exit_code = -1;
-                reply.signal = WTERMSIG(status);
-        }
-reply:
-        for (int i = 0; i < 3; i++)
-                close(fds[i]);
-        (void) pc__native_reply_send(conn, &reply);
-        _exit(0);
+        close(fds[0]);
+        close(fds[1]);
+        *ret = (Cmd){
+                .pid = pid,
+                .conn = conn,
+                .errfd = errp[0],
+                .stderr_fd = fds[2],
+                .deadline = req.timeout_ms ? now_ms() + req.timeout_ms : 0,
+                .what_chdir = xstrdup(req.workdir ? req.workdir : init->plan->workdir),
+                .what_exec = xstrdup(req.argv[0]),
+        };
+        pc__native_request_release(&req);
+        return 0;
 }
 
 void pc__native_init_main(const PcNativeInit *init, int listen_fd)
@@ -254,33 +274,89 @@ void pc__native_init_main(const PcNativeInit *init, int listen_fd)
         (void) sigprocmask(SIG_BLOCK, &mask, NULL);
         int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
         (void) fcntl(listen_fd, F_SETFL, O_NONBLOCK);
+        Cmd *cmds = NULL;
+        size_t n_cmds = 0, alloc_cmds = 0;
+        struct pollfd *p = NULL;
+        size_t alloc_p = 0;
         for (;;) {
-                struct pollfd p[2] = {{.fd = listen_fd, .events = POLLIN},
-                                      {.fd = sfd, .events = POLLIN}};
-                if (poll(p, 2, sfd < 0 ? 1000 : -1) < 0 && errno != EINTR)
+                /* The listener, the signalfd, then every command's connection (a hang-up
+                 * kills the command). The poll ends at the nearest deadline. */
+                p = xgrow(p, &alloc_p, n_cmds + 2, sizeof(*p));
+                p[0] = (struct pollfd){.fd = listen_fd, .events = POLLIN};
+                p[1] = (struct pollfd){.fd = sfd, .events = POLLIN};
+                uint64_t now = now_ms(), next = 0;
+                for (size_t i = 0; i < n_cmds; i++) {
+                        Cmd *c = &cmds[i];
+                        p[i + 2] = (struct pollfd){
+                                .fd = c->pid && !c->exited && !c->canceled ? c->conn : -1,
+                                .events = POLLIN};
+                        if (c->pid && c->deadline && (!next || c->deadline < next))
+                                next = c->deadline;
+                }
+                int timeout = sfd < 0 ? 50 : -1;
+                if (next)
+                        timeout = next <= now ? 0 : (int) (next - now);
+                if (poll(p, n_cmds + 2, timeout) < 0 && errno != EINTR)
                         continue;
                 if (p[1].revents) {
                         struct signalfd_siginfo si;
                         while (read(sfd, &si, sizeof(si)) > 0)
                                 ;
                 }
-                while (waitpid(-1, NULL, WNOHANG) > 0)
-                        ;
+                /* Reap everything: orphans, and the commands (their status is kept). */
+                int status;
+                pid_t dead;
+                while ((dead = waitpid(-1, &status, WNOHANG)) > 0)
+                        for (size_t i = 0; i < n_cmds; i++)
+                                if (cmds[i].pid == dead) {
+                                        cmds[i].exited = true;
+                                        cmds[i].status = status;
+                                }
+                now = now_ms();
+                for (size_t i = 0; i < n_cmds; i++) {
+                        Cmd *c = &cmds[i];
+                        if (!c->pid)
+                                continue;
+                        if (c->exited) {
+                                cmd_finish(c);
+                                continue;
+                        }
+                        if (c->conn >= 0 && !c->canceled && p[i + 2].revents) {
+                                /* The caller hung up: a half-close (shutdown(SHUT_WR), the
+                                 * client's cancel) still wants the exit status; a broken
+                                 * connection does not. Either way the command's group ends. */
+                                char b;
+                                if (recv(c->conn, &b, 1, MSG_DONTWAIT) == 0 &&
+                                    !(p[i + 2].revents & (POLLHUP | POLLERR | POLLNVAL)))
+                                        c->canceled = true;
+                                else {
+                                        close(c->conn);
+                                        c->conn = -1;
+                                }
+                                (void) kill(-c->pid, SIGKILL);
+                        }
+                        if (c->deadline && now >= c->deadline) {
+                                c->timed_out = true;
+                                c->deadline = 0;
+                                (void) kill(-c->pid, SIGKILL);
+                        }
+                }
+                while (n_cmds > 0 && !cmds[n_cmds - 1].pid)
+                        n_cmds--;
                 if (!(p[0].revents & POLLIN))
                         continue;
-                int conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-                if (conn < 0)
-                        continue;
-                pid_t pid = fork();
-                if (pid == 0) {
-                        close(listen_fd);
-                        if (sfd >= 0)
-                                close(sfd);
-                        sigset_t none;
-                        sigemptyset(&none);
-                        (void) sigprocmask(SIG_SETMASK, &none, NULL);
-                        supervise(init, conn);
+                for (;;) {
+                        int conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+                        if (conn < 0)
+                                break;
+                        size_t slot = 0;
+                        while (slot < n_cmds && cmds[slot].pid)
+                                slot++;
+                        if (slot == n_cmds) {
+                                cmds = xgrow(cmds, &alloc_cmds, n_cmds + 1, sizeof(Cmd));
+                                cmds[n_cmds++] = (Cmd){0};
+                        }
+                        (void) cmd_start(init, conn, &cmds[slot]);
                 }
-                close(conn);
         }
 }

@@ -4,8 +4,8 @@
  *
  *   spawn.c    fork → setsid → join the cgroups → unshare the namespaces → fork pid 1
  *   mount.c    the filesystem of the new pid 1 (section 6 of the design notes, steps 2-7)
- *   init.c     pid 1: accepts exec requests on the control socket, forks a supervisor per
- *              request, reaps orphans
+ *   init.c     pid 1: accepts exec requests on the control socket, forks and watches each
+ *              command itself, reaps orphans
  *   caps.c     the privilege drop of each exec (steps 9-11)
  *   control.c  the request protocol, both sides
  *
