@@ -116,6 +116,8 @@ static void on_event(void *userdata, const PcCdpMessage *ev)
 
 bool pc_browser_running(PcBrowser *b)
 {
+        if (b->cdp)
+                pc_cdp_drain(b->cdp); /* notices an end of file: it exited */
         if (b->cdp && !pc_cdp_alive(b->cdp)) {
                 /* it died (killed, crashed, its sandbox removed) */
                 pc_browser_stop(b);
@@ -344,7 +346,8 @@ static void for_each(void (*fn)(PcBrowser *b, const void *arg), const void *arg)
         pthread_mutex_lock(&registry_lock);
         size_t n = n_registry;
         PcBrowser **copy = xmalloc((n ? n : 1) * sizeof(*copy));
-        memcpy(copy, registry, n * sizeof(*copy));
+        if (n)
+                memcpy(copy, registry, n * sizeof(*copy));
         pthread_mutex_unlock(&registry_lock);
         for (size_t i = 0; i < n; i++) {
                 pthread_mutex_lock(&copy[i]->lock);
@@ -358,7 +361,7 @@ static void stop_if_key(PcBrowser *b, const void *arg)
 {
         if (!arg || streq(b->key, arg)) {
                 if (b->cdp)
-                        log_info("browser of %s stopped", b->key);
+                        log_debug("browser of %s stopped", b->key);
                 pc_browser_stop(b);
         }
 }
