@@ -33,6 +33,7 @@ packages=(
     libwebsockets-evlib-uv                   # lws's libuv glue, a plugin loaded at run time
     python3 python3-pytest                   # end-to-end tests
     python3-websocket                        # end-to-end tests: the WebSocket client
+    chromium                                 # end-to-end tests: the browser tool on the host
 )
 
 missing=()

@@ -178,14 +178,16 @@ class Env:
         self.prefix = f"pincer-b{os.urandom(3).hex()}-"
         self.gateways = []
 
+    backend = "native"
+
     def sandboxed_config(self, browser_extra=""):
         return f"""{{
   gateway: {{ tools: {{ allow: ["exec"] }} }},
   agents: {{
     defaults: {{
       sandbox: {{
-        mode: "all", backend: "native", scope: "agent", workspaceAccess: "rw",
-        docker: {{ image: "{BROWSER_IMAGE}", containerPrefix: "{self.prefix}" }},
+        mode: "all", backend: "{self.backend}", scope: "agent", workspaceAccess: "rw",
+        docker: {{ image: "{BROWSER_IMAGE}", containerPrefix: "{self.prefix}", network: "none" }},
         browser: {{ enabled: true, headless: true, {browser_extra} }},
       }},
     }},
@@ -213,14 +215,46 @@ class Env:
         return _pincer(self.state, *args, "--config", str(self.tmp / "pincer.json5"), timeout=120)
 
 
-@pytest.fixture
-def env(tmp_path, browser_store):
-    e = Env(tmp_path, browser_store)
+@pytest.fixture(scope="module")
+def docker_browser_image():
+    """Builds the Docker browser image once (kept by tag between runs)."""
+    from test_sandbox_docker import engine_problem
+    why = engine_problem()
+    if why:
+        if os.environ.get("PINCER_REQUIRE_DOCKER") == "1" or os.environ.get("CI"):
+            pytest.fail(f"Docker is required here but {why}")
+        pytest.skip(f"Docker browser tests skipped: {why}")
+    if subprocess.run(["docker", "image", "inspect", BROWSER_IMAGE],
+                      capture_output=True).returncode != 0:
+        r = subprocess.run([str(Path(__file__).resolve().parents[2] / "scripts" /
+                                "sandbox-browser-setup.sh"), "--docker"],
+                           capture_output=True, text=True, timeout=1800)
+        assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    return BROWSER_IMAGE
+
+
+def _env(tmp_path, store, backend):
+    e = Env(tmp_path, store)
+    e.backend = backend
     yield e
     for g in e.gateways:
         print(f"--- gateway stderr\n{g.stderr()}")
         g.stop()
     e.pincer("sandbox", "recreate", "--all", "--force")
+
+
+@pytest.fixture
+def env(tmp_path, browser_store):
+    """A native sandbox."""
+    yield from _env(tmp_path, browser_store, "native")
+
+
+@pytest.fixture(params=["native", "docker"])
+def any_env(request, tmp_path, browser_store):
+    """The same test with each backend."""
+    if request.param == "docker":
+        request.getfixturevalue("docker_browser_image")
+    yield from _env(tmp_path, browser_store, request.param)
 
 
 def browser(g, agent=None, **args):
@@ -246,7 +280,8 @@ def start_server(g, port):
 
 # ---- sandboxed -------------------------------------------------------------------------------
 
-def test_agent_server_snapshot_click_screenshot(env):
+def test_agent_server_snapshot_click_screenshot(any_env):
+    env = any_env
     g = env.gateway(env.sandboxed_config())
     start_server(g, 8765)
     url = "http://localhost:8765/index.html"
@@ -293,7 +328,8 @@ def test_agent_server_snapshot_click_screenshot(env):
     assert st["running"] and st["target"] == "sandbox", st
 
 
-def test_browser_cannot_reach_the_host(env):
+def test_browser_cannot_reach_the_host(any_env):
+    env = any_env
     hits = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
