@@ -171,7 +171,9 @@ static int do_navigate(PcBrowser *b, const char *sid, const char *url, int timeo
         return r;
 }
 
-static int check_url(const char *url, PcError *reterr)
+/* file:// only in a sandbox: there it names the sandbox's files; on the host it would read
+ * any file the gateway can, past the file tools' confinement. */
+static int check_url(const char *url, bool allow_file, PcError *reterr)
 {
         if (!url || !*url)
                 return pc_error_set(reterr, -EINVAL, "browser: 'targetUrl' is required (a URL)");
@@ -180,12 +182,13 @@ static int check_url(const char *url, PcError *reterr)
                                     PC_BROWSER_URL_MAX);
         static const char *const schemes[] = {"http://", "https://", "about:", "data:", "file://"};
         for (size_t i = 0; i < ELEMENTSOF(schemes); i++)
-                if (strncasecmp(url, schemes[i], strlen(schemes[i])) == 0)
+                if (strncasecmp(url, schemes[i], strlen(schemes[i])) == 0 &&
+                    (allow_file || !streq(schemes[i], "file://")))
                         return 0;
         return pc_error_set(reterr, -EINVAL,
                             "browser: '%.200s' is not a URL Pincer opens (http://, https://, "
-                            "about:, data: or file://)",
-                            url);
+                            "about:, data:%s)",
+                            url, allow_file ? " or file://" : "; file:// only in a sandbox");
 }
 
 static int mouse_click(PcBrowser *b, const char *sid, double x, double y, const char *button,
@@ -529,7 +532,7 @@ static int run_action(PcBrowser *b, const PcBrowserOptions *o, const char *actio
                         url = json_string_value(json_object_get(args, "url"));
                 if (!url)
                         url = "about:blank";
-                if ((r = check_url(url, reterr)) < 0)
+                if ((r = check_url(url, streq(o->where, "sandbox"), reterr)) < 0)
                         return r;
                 json_t *tabs = NULL;
                 if ((r = pc_browser_tabs(b, timeout_ms, &tabs, reterr)) < 0)
@@ -639,7 +642,7 @@ static int run_action(PcBrowser *b, const PcBrowserOptions *o, const char *actio
                 if (!url)
                         url = json_string_value(json_object_get(args, "url"));
                 char err[256] = "";
-                r = check_url(url, reterr);
+                r = check_url(url, streq(o->where, "sandbox"), reterr);
                 if (r >= 0)
                         r = do_navigate(b, sid, url, timeout_ms, err, sizeof(err), reterr);
                 if (r >= 0 && *err) {

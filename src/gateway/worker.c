@@ -374,7 +374,7 @@ void pc__gateway_worker_stop(PcGatewayWorker *w, bool abandon)
                 n = j->next;
                 pc__gateway_job_free(j);
         }
-        pc_browser_stop_all(); /* the browsers' sandbox leases go back */
+        pc_browser_stop_all();                  /* the browsers' sandbox leases go back */
         pc_process_registry_free(w->processes); /* kills them, gives their leases back */
         pc_sandbox_manager_free(w->manager);
         pc_store_close(w->store);

@@ -23,9 +23,10 @@
 
 #define PC_BROWSER_IMAGE_HINT                                                                      \
         "Build a browser image and use it as the sandbox image: native backend: `pincer image "    \
-        "build openclaw-sandbox-browser:bookworm-slim --packages \"chromium fonts-dejavu-core\"` " \
-        "then sandbox.native.image; Docker backend: `scripts/sandbox-browser-setup.sh` then "      \
-        "sandbox.docker.image \"openclaw-sandbox-browser:bookworm-slim\" (docs/browser.md)"
+        "build openclaw-sandbox-browser:bookworm-slim --from openclaw-sandbox:bookworm-slim "      \
+        "--packages \"chromium fonts-dejavu-core fonts-liberation\"`; Docker backend: "            \
+        "`scripts/sandbox-browser-setup.sh`; then set sandbox.docker.image to "                    \
+        "\"openclaw-sandbox-browser:bookworm-slim\" (docs/browser.md)"
 
 static bool bool_or(const json_t *o, const char *key, bool def)
 {

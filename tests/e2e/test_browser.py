@@ -466,6 +466,9 @@ def test_host_browser_headless_private_profile(tmp_path):
         # bad arguments are the caller's error
         status, bad = g.invoke("browser", {"action": "fly"})
         assert status == 400 and "action" in bad["error"]["message"], bad
+        # the host browser never reads host files (the file tools' confinement stands)
+        status, bad = g.invoke("browser", {"action": "navigate", "targetUrl": "file:///etc/passwd"})
+        assert status == 400 and "file:// only in a sandbox" in bad["error"]["message"], bad
     finally:
         g.stop()
     assert wait_gone("--user-data-dir=/tmp/pincer-browser-"), "Chromium outlived the gateway"
