@@ -733,62 +733,66 @@ int pc_browser_invoke(const PcBrowserOptions *o, const json_t *args, PcBrowserRe
         }
 
         PcBrowser *b = pc_browser_get(o->key);
+        bool launcher_used = false; /* a start took it over */
         bool was_running = pc_browser_running(b);
         bool crashed = b->crashed;
         b->crashed = false;
-        if (was_running && launcher.release) /* the running browser keeps its own launcher */
-                launcher.release(launcher.userdata);
 
         if (streq(action, "status")) {
-                if (!was_running && launcher.release)
-                        launcher.release(launcher.userdata);
                 json_result(ret, status_json(b, o));
                 goto out;
         }
         if (streq(action, "stop")) {
-                if (!was_running && launcher.release)
-                        launcher.release(launcher.userdata);
                 pc_browser_stop(b);
                 json_result(ret, json_pack("{s:b,s:b}", "ok", 1, "stopped", was_running));
                 goto out;
         }
-        if (!was_running) {
-                if (!o->auto_start && !streq(action, "start")) {
-                        if (launcher.release)
-                                launcher.release(launcher.userdata);
-                        text_result(ret,
-                                    crashed ? "The browser exited and autoStart is off; start "
-                                              "it with action start"
-                                            : "The browser is not running and autoStart is off; "
-                                              "start it with action start",
-                                    json_pack("{s:b}", "ok", 0), true);
+        for (int attempt = 0;; attempt++) {
+                if (!pc_browser_running(b)) {
+                        if (!o->auto_start && !streq(action, "start")) {
+                                text_result(ret,
+                                            crashed ? "The browser exited and autoStart is off; "
+                                                      "start it with action start"
+                                                    : "The browser is not running and autoStart "
+                                                      "is off; start it with action start",
+                                            json_pack("{s:b}", "ok", 0), true);
+                                goto out;
+                        }
+                        PcBrowserOptions oo = *o;
+                        oo.launcher = launcher;
+                        launcher_used = true;
+                        r = pc_browser_start(b, &oo, reterr);
+                        if (r < 0) {
+                                text_result(ret, reterr->msg, json_pack("{s:b}", "ok", 0), true);
+                                *reterr = (PcError) PC_ERROR_INIT;
+                                r = 0;
+                                goto out;
+                        }
+                        if (crashed)
+                                b->restarts++;
+                }
+                if (streq(action, "start")) {
+                        json_t *st = status_json(b, o);
+                        json_object_set_new(st, "ok", json_true());
+                        json_object_set_new(st, "started", json_boolean(!was_running));
+                        json_result(ret, st);
                         goto out;
                 }
-                PcBrowserOptions oo = *o;
-                oo.launcher = launcher;
-                r = pc_browser_start(b, &oo, reterr);
-                if (r < 0) {
-                        text_result(ret, reterr->msg, json_pack("{s:b}", "ok", 0), true);
-                        *reterr = (PcError) PC_ERROR_INIT;
-                        r = 0;
-                        goto out;
-                }
-                if (crashed)
-                        b->restarts++;
-        }
-        if (streq(action, "start")) {
-                json_t *st = status_json(b, o);
-                json_object_set_new(st, "ok", json_true());
-                json_object_set_new(st, "started", json_boolean(!was_running));
-                json_result(ret, st);
-                goto out;
-        }
-        r = run_action(b, o, action, args, timeout_ms, ret, reterr);
-        if (r < 0 && !pc_cdp_alive(b->cdp)) {
-                /* it died during the action: say so; the next call starts a new one */
+                r = run_action(b, o, action, args, timeout_ms, ret, reterr);
+                if (r >= 0 || pc_cdp_alive(b->cdp))
+                        break;
                 pc_browser_stop(b);
-                b->crashed = true;
                 pc_browser_result_release(ret);
+                if (attempt == 0 && !launcher_used && o->auto_start && !streq(action, "act")) {
+                        /* It had died before this call (killed, crashed, its sandbox removed)
+                         * and we only learnt it now: start a new one and run the action once
+                         * more. Not for act: its target is gone with the old browser. */
+                        crashed = true;
+                        *reterr = (PcError) PC_ERROR_INIT;
+                        continue;
+                }
+                /* it died during the action: say so; the next call starts a new one */
+                b->crashed = true;
                 char msg[PC_ERROR_MSG_MAX + 128];
                 snprintf(msg, sizeof(msg),
                          "The browser exited during %s (%s); the next browser call starts a new "
@@ -798,8 +802,9 @@ int pc_browser_invoke(const PcBrowserOptions *o, const json_t *args, PcBrowserRe
                             true);
                 *reterr = (PcError) PC_ERROR_INIT;
                 r = 0;
-        } else if (r < 0 && reterr->kind != PC_ERROR_INVALID_ARGUMENT && r != -EINVAL &&
-                   r != -E2BIG) {
+                break;
+        }
+        if (r < 0 && reterr->kind != PC_ERROR_INVALID_ARGUMENT && r != -EINVAL && r != -E2BIG) {
                 /* a page or protocol failure: the model sees it as the result */
                 pc_browser_result_release(ret);
                 text_result(ret, reterr->msg, json_pack("{s:b}", "ok", 0), true);
@@ -813,6 +818,8 @@ int pc_browser_invoke(const PcBrowserOptions *o, const json_t *args, PcBrowserRe
                 json_array_insert_new(ret->content, 0, note);
         }
 out:
+        if (!launcher_used && launcher.release)
+                launcher.release(launcher.userdata);
         b->last_used_ms = pc_browser_now_ms();
         pthread_mutex_unlock(&b->lock);
         return r;
