@@ -16,7 +16,7 @@ declare -A may_use=(
     [agents]="base loop config store policy sandbox browser tools"
     [gateway]="base loop config store policy sandbox browser tools agents"
     [daemon]="base loop config store policy sandbox browser tools agents gateway"
-    [cli]="base config policy store sandbox browser tools daemon gateway"
+    [cli]="base config policy store sandbox browser tools agents daemon gateway"
 )
 
 status=0

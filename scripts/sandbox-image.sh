@@ -12,7 +12,7 @@
 #   --force      re-import the image (and rebuild --common) even if it exists; a cached rootfs
 #                tarball with the same key is reused
 #   --refresh    also rebuild the rootfs tarball (newer packages from the mirror); implies --force
-#   --common     then build IMAGE-common from docker/Dockerfile.sandbox-common on top of it
+#   --common     then build IMAGE-common from Dockerfile.sandbox-common on top of it
 #   --common-name  name of that image (default openclaw-sandbox-common:bookworm-slim)
 #
 # An image that exists is left alone (unless --force). The rootfs tarball is kept as
@@ -274,7 +274,7 @@ if [ "$common" -eq 1 ]; then
     else
         start=$SECONDS
         log="$cache_dir/logs/$(sanitise "$common_name").log"
-        say "building $common_name FROM $name (docker/Dockerfile.sandbox-common)"
+        say "building $common_name FROM $name (Dockerfile.sandbox-common)"
         # Without the buildx plugin the CLI uses the classic builder, which is all we need.
         build_env=()
         docker buildx version >/dev/null 2>&1 || build_env=(env DOCKER_BUILDKIT=0)
@@ -285,8 +285,8 @@ if [ "$common" -eq 1 ]; then
             [ -r "$crt" ] && extra_ca+="$(cat "$crt")"$'\n'
         done
         run_phase "docker build $common_name" "${build_env[@]}" docker build \
-            --build-arg "BASE=$name" --build-arg "EXTRA_CA_CERTS=$extra_ca" \
-            --force-rm --tag "$common_name" --file docker/Dockerfile.sandbox-common docker
+            --build-arg "BASE_IMAGE=$name" --build-arg "EXTRA_CA_CERTS=$extra_ca" \
+            --force-rm --tag "$common_name" --file Dockerfile.sandbox-common .
         size="$(docker image inspect -f '{{.Size}}' "$common_name")"
         say "$common_name ready in $((SECONDS - start))s ($(mib "$size"))"
     fi

@@ -26,6 +26,7 @@ packages=(
     clang-format                             # the format check
     libjansson-dev                           # JSON values
     libsqlite3-dev                           # state: the sandbox registry
+    libcurl4-openssl-dev                     # agents: model providers over HTTPS
     libcmocka-dev                            # unit tests
     libseccomp-dev                           # native sandbox: the seccomp filter (BPF export)
     libuv1-dev                               # the gateway's event loop
@@ -33,6 +34,7 @@ packages=(
     libwebsockets-evlib-uv                   # lws's libuv glue, a plugin loaded at run time
     python3 python3-pytest                   # end-to-end tests
     python3-websocket                        # end-to-end tests: the WebSocket client
+    docker-compose                           # e2e: docker-compose.yml (test_docker_setup.py)
     chromium                                 # end-to-end tests: the browser tool on the host
 )
 

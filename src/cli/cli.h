@@ -24,6 +24,7 @@ typedef struct PcVerb {
         const char *usage;   /* full help text for `pincer help <verb>` */
 } PcVerb;
 
+extern const PcVerb pc_verb_agent;
 extern const PcVerb pc_verb_help;
 extern const PcVerb pc_verb_version;
 extern const PcVerb pc_verb_config;
@@ -33,6 +34,7 @@ extern const PcVerb pc_verb_tools;
 extern const PcVerb pc_verb_image;
 extern const PcVerb pc_verb_gateway;
 extern const PcVerb pc_verb_onboard;
+extern const PcVerb pc_verb_doctor;
 
 const PcVerb *const *pc_cli_verbs(void);
 const PcVerb *pc_cli_find_verb(const char *name);

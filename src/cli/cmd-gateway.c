@@ -10,6 +10,7 @@
 #include "config/config.h"
 #include "daemon/backends.h"
 #include "gateway/gateway.h"
+#include "sandbox/native/native.h"
 
 /* Invalid configuration: systemd's RestartPreventExitStatus (gateway spec §1.1). */
 #define EXIT_CONFIG 78
@@ -98,6 +99,7 @@ static int run(int argc, char **argv)
                 return err.code == -EINVAL ? EXIT_CONFIG : PC_EXIT_FAILURE;
         }
         pc_cli_print_diags(stderr, &diags); /* warnings */
+        pc_native_set_owner_process();      /* its native sandboxes end with it */
         if (pc_daemon_open_manager(cfg, NULL, &gopts.store, &gopts.manager, &err) < 0) {
                 fprintf(stderr, "pincer gateway: %s\n", err.msg);
                 pc_config_unref(cfg);

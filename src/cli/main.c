@@ -7,8 +7,9 @@
 #include "cli.h"
 
 static const PcVerb *const verbs[] = {
-        &pc_verb_config,  &pc_verb_gateway,  &pc_verb_help,  &pc_verb_image,   &pc_verb_onboard,
-        &pc_verb_sandbox, &pc_verb_sessions, &pc_verb_tools, &pc_verb_version, NULL,
+        &pc_verb_agent,    &pc_verb_config, &pc_verb_doctor,  &pc_verb_gateway,
+        &pc_verb_help,     &pc_verb_image,  &pc_verb_onboard, &pc_verb_sandbox,
+        &pc_verb_sessions, &pc_verb_tools,  &pc_verb_version, NULL,
 };
 
 const PcVerb *const *pc_cli_verbs(void)

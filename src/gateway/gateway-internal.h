@@ -7,9 +7,11 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "base/buf.h"
 #include "config/config.h"
 #include "sandbox/manager.h"
 #include "store/store.h"
+#include "tools/dispatch.h"
 
 /* ---- auth.c ------------------------------------------------------------------------------ */
 
@@ -77,13 +79,19 @@ struct PcGatewayJob {
         /* loop thread: the completion callback of this job (NULL: the pool's on_done) */
         PcGatewayDoneFn done;
         void *done_data;
-        /* The WebSocket API (ws.c) sets these; HTTP leaves them zero. */
-        bool ws;            /* the answer goes to pc__gateway_ws_job_done() */
-        const char *caller; /* for the audit record; NULL: "http" */
+        /* Who calls, for the audit record: NULL is "http"; "ws" (ws.c) and "http" get the
+         * HTTP deny list, "agent" (chat.c, an agent run's tool call) does not. */
+        const char *caller;
+        /* The WebSocket API (ws.c) sets this; the answer goes to pc__gateway_ws_job_done(). */
+        bool ws;
         /* When set, the worker calls it instead of the tool dispatch (status: the manager
          * and the config snapshot belong to the worker thread). */
         PcGatewayRunFn run; /* reads its params from args */
         json_t *result;     /* set by run: the payload (status 200) or {code, message, details?} */
+        /* chat.c: keep the dispatch's response in `response` for the run thread */
+        bool keep_response;
+        PcInvokeResponse response;
+        const char *ctype; /* the content type of a chat answer (NULL: application/json) */
 };
 
 PcGatewayJob *pc__gateway_job_free(PcGatewayJob *j);
@@ -96,8 +104,9 @@ typedef struct PcGatewayWorker PcGatewayWorker;
 int pc__gateway_worker_start(uv_loop_t *loop, const PcConfig *cfg, PcStore *store,
                              PcSandboxManager *manager, PcGatewayDoneFn on_done, void *userdata,
                              PcGatewayWorker **ret);
-/* Loop thread. 0, or -EAGAIN when PC_GATEWAY_MAX_QUEUED_CALLS calls already wait for a worker
- * (the job stays the caller's: answer 503). */
+/* Loop thread, or a chat run thread (chat.c hands its tool calls over this way): it only
+ * takes the worker's lock. 0, or -EAGAIN when PC_GATEWAY_MAX_QUEUED_CALLS calls already wait
+ * for a worker (the job stays the caller's: answer 503). */
 int pc__gateway_worker_submit(PcGatewayWorker *w, PcGatewayJob *job);
 /* Takes the caller's reference: the snapshot for the next call. PcConfig's refcount is not
  * atomic, so once the worker runs, snapshots are referenced and released only under its lock. */
@@ -172,3 +181,14 @@ extern const struct lws_protocols *const pc__gateway_protocols; /* http.c */
 void pc__gateway_job_done(PcGatewayJob *job, void *userdata);
 /* Loop thread: called when a request finished and the gateway is draining. */
 void pc__gateway_maybe_stop(PcGateway *g);
+
+/* ---- chat.c ------------------------------------------------------------------------------ */
+
+/* Loop thread: runs POST /v1/chat/completions for job (linked to its connection) on a thread
+ * of its own; takes body's contents. The answer comes back through pc__gateway_job_done. */
+void pc__gateway_chat_start(PcGateway *g, PcGatewayJob *job, PcBuf *body);
+/* http.c, loop thread: appends to a streamed answer (no Content-Length; the connection closes
+ * after it). With end the job is detached from its connection; the caller still frees it.
+ * Nothing happens when the client went away. */
+void pc__gateway_job_stream(PcGatewayJob *job, int status, const char *ctype, const char *data,
+                            size_t len, bool end);

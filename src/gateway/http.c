@@ -47,6 +47,11 @@ typedef struct Conn {
         const char *allow;
         unsigned char *resp; /* LWS_PRE bytes, then the body */
         size_t resp_len;
+        /* a streamed response (chat.c): no Content-Length, the body ends with the connection */
+        bool streaming;
+        bool stream_headers_sent;
+        bool stream_end;
+        PcBuf stream_out;
 } Conn;
 
 static PcGateway *gateway_of(struct lws *wsi)
@@ -65,6 +70,8 @@ static void conn_reset(PcGateway *g, Conn *c)
                 c->job->conn = NULL; /* the worker's answer is dropped when it arrives */
         c->job = NULL;
         pc_buf_release(&c->body);
+        pc_buf_release(&c->stream_out);
+        c->streaming = c->stream_headers_sent = c->stream_end = false;
         free(c->resp);
         c->resp = NULL;
         c->resp_len = 0;
@@ -151,6 +158,60 @@ static int write_response(Conn *c)
         return 0;
 }
 
+/* Writes what a streamed response has buffered; closes the connection after its end. */
+static int write_stream(Conn *c)
+{
+        if (!c->stream_headers_sent) {
+                unsigned char hdr[LWS_PRE + 1024];
+                unsigned char *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof(hdr) - 1;
+                if (lws_add_http_common_headers(c->wsi, (unsigned) c->status, c->ctype,
+                                                LWS_ILLEGAL_HTTP_CONTENT_LEN, &p, end) ||
+                    add_header(c->wsi, "x-content-type-options:", "nosniff", &p, end) ||
+                    add_header(c->wsi, "cache-control:", "no-store", &p, end) ||
+                    add_header(c->wsi, "connection:", "close", &p, end) ||
+                    lws_finalize_write_http_header(c->wsi, start, &p, end))
+                        return -1;
+                c->stream_headers_sent = true;
+        }
+        if (c->stream_out.len > 0) {
+                size_t n = c->stream_out.len < 16384 ? c->stream_out.len : 16384;
+                unsigned char buf[LWS_PRE + 16384];
+                memcpy(buf + LWS_PRE, c->stream_out.buf, n);
+                if (lws_write(c->wsi, buf + LWS_PRE, n, LWS_WRITE_HTTP) != (int) n)
+                        return -1;
+                memmove(c->stream_out.buf, c->stream_out.buf + n, c->stream_out.len - n);
+                pc_buf_setlen(&c->stream_out, c->stream_out.len - n);
+        }
+        if (c->stream_out.len > 0 || !c->stream_end) {
+                if (c->stream_out.len > 0)
+                        lws_callback_on_writable(c->wsi);
+                return 0;
+        }
+        log_request(c);
+        return -1; /* the end of the body is the end of the connection */
+}
+
+void pc__gateway_job_stream(PcGatewayJob *job, int status, const char *ctype, const char *data,
+                            size_t len, bool end)
+{
+        Conn *c = job->conn;
+        if (!c)
+                return;
+        if (!c->streaming) {
+                c->streaming = true;
+                c->status = status;
+                c->ctype = ctype;
+        }
+        pc_buf_add(&c->stream_out, data, len);
+        if (end) {
+                c->stream_end = true;
+                c->job = NULL;
+                job->conn = NULL;
+        }
+        c->resp_ready = true;
+        lws_callback_on_writable(c->wsi);
+}
+
 static const char health_body[] = "{\"ok\":true,\"status\":\"live\"}";
 
 static char *trimmed(const char *s)
@@ -168,6 +229,15 @@ static void invoke(PcGateway *g, Conn *c)
 {
         if (c->unauthorized) {
                 respond_error(c, 401, "Unauthorized", "unauthorized");
+                return;
+        }
+        if (streq(c->path, "/v1/chat/completions")) { /* chat.c */
+                PcGatewayJob *j = xcalloc(1, sizeof(*j));
+                j->conn = c;
+                c->job = j;
+                c->awaiting = true;
+                g->n_awaiting++;
+                pc__gateway_chat_start(g, j, &c->body);
                 return;
         }
         json_error_t jerr;
@@ -214,7 +284,7 @@ void pc__gateway_job_done(PcGatewayJob *job, void *userdata)
         Conn *c = job->conn;
         if (c) {
                 c->job = NULL;
-                respond(c, job->status, "application/json", job->body);
+                respond(c, job->status, job->ctype ? job->ctype : "application/json", job->body);
         }
         pc__gateway_job_free(job);
         pc__gateway_maybe_stop(g); /* the connection went away: nothing to write */
@@ -325,7 +395,7 @@ static int on_http(PcGateway *g, Conn *c, struct lws *wsi, const char *uri)
                 metrics(g, c, wsi);
                 return 0;
         }
-        if (!streq(c->path, "/tools/invoke")) {
+        if (!streq(c->path, "/tools/invoke") && !streq(c->path, "/v1/chat/completions")) {
                 respond_error(c, 404, "Not Found", "not_found");
                 return 0;
         }
@@ -402,6 +472,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
                 if (c && !c->counted) {
                         c->counted = true;
                         pc_buf_init(&c->body);
+                        pc_buf_init(&c->stream_out);
                         g->n_conns++;
                 }
                 return 0;
@@ -428,7 +499,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         case LWS_CALLBACK_HTTP_WRITEABLE:
                 if (!c || !c->resp_ready)
                         return 0;
-                return write_response(c);
+                return c->streaming ? write_stream(c) : write_response(c);
         default:
                 return lws_callback_http_dummy(wsi, reason, user, in, len);
         }

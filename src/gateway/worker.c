@@ -69,6 +69,8 @@ PcGatewayJob *pc__gateway_job_free(PcGatewayJob *j)
         free(j->session_key);
         free(j->body);
         json_decref(j->result);
+        if (j->keep_response)
+                pc_invoke_response_release(&j->response);
         free(j);
         return NULL;
 }
@@ -130,7 +132,8 @@ static void run_job(PcGatewayWorker *w, const PcConfig *cfg, PcGatewayJob *j)
                 .session_key = j->session_key,
                 .caller = j->caller ? j->caller : "http",
                 .owner = true,
-                .hidden = pc__gateway_http_denied,
+                /* an agent run's tool calls do not go through the HTTP deny list */
+                .hidden = j->caller && streq(j->caller, "agent") ? NULL : pc__gateway_http_denied,
                 .processes = w->processes,
         };
         PcError err = PC_ERROR_INIT;
@@ -146,7 +149,10 @@ static void run_job(PcGatewayWorker *w, const PcConfig *cfg, PcGatewayJob *j)
         if (!j->body)
                 abort(); /* out of memory */
         json_decref(doc);
-        pc_invoke_response_release(&resp);
+        if (j->keep_response)
+                j->response = resp; /* the job owns it now */
+        else
+                pc_invoke_response_release(&resp);
         if (pc__gateway_metrics_sandboxes_due())
                 refresh_sandbox_metrics(w, cfg);
 }

@@ -34,6 +34,9 @@ int pc_tool_session_record(PcStore *store, const PcConfig *cfg, const PcAgent *a
 {
         if (!store || !session_key || !*session_key || !*resp->tool)
                 return 0;
+        /* The agent loop records the model's own toolCall and toolResult (agents/loop.h). */
+        if (streq_ptr(req->caller, "agent"))
+                return 0;
         int64_t now = wall_ms();
         const char *caller = req->caller ? req->caller : "unknown";
         /* The spec's tool-call ids: http-<ms> for HTTP, rpc-<ms> for the WebSocket. */

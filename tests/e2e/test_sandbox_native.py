@@ -201,6 +201,9 @@ FULL = """
 """
 
 
+USERNS = 'native: { userns: true },'
+
+
 def gone(pid, wait=3.0):
     """pid has exited (a zombie counts: the host's init reaps it when it gets to it)."""
     deadline = time.monotonic() + wait
@@ -269,8 +272,11 @@ def test_probe_sees_the_full_example(env):
     assert row["state"] == "running" and row["backend"] == "native", row
 
 
-def test_limits_hold(env):
-    env.write(FULL.replace("WS", str(env.ws)).replace('binds: ["WS/data:/data:ro"],', ""))
+@pytest.mark.parametrize("userns", [False, True], ids=["plain", "userns"])
+def test_limits_hold(env, userns):
+    # With a user namespace too: the cgroups are joined before entering it.
+    env.write(FULL.replace("WS", str(env.ws)).replace('binds: ["WS/data:/data:ro"],', ""),
+              sandbox_extra=USERNS if userns else "")
     r = env.exec("/workspace/probe", "fork-bomb", "300")
     assert r.out, r
     bomb = json.loads(r.json()["stdout"])
@@ -306,8 +312,10 @@ def test_exec_status_timeout_cap_and_missing_command(env):
     assert out["stdout"] == "started\n" and time.monotonic() - t0 < 10
 
 
-def test_escapes_fail(env):
-    env.write(FULL.replace("WS", str(env.ws)).replace('binds: ["WS/data:/data:ro"],', ""))
+@pytest.mark.parametrize("userns", [False, True], ids=["plain", "userns"])
+def test_escapes_fail(env, userns):
+    env.write(FULL.replace("WS", str(env.ws)).replace('binds: ["WS/data:/data:ro"],', ""),
+              sandbox_extra=USERNS if userns else "")
     # A listener on the host's loopback: the sandbox's own lo must not reach it.
     lst = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     lst.bind(("127.0.0.1", 0))
@@ -331,6 +339,71 @@ def test_escapes_fail(env):
     r = env.exec("sh", "-c", "ls /proc | grep -c '^[0-9]'")
     assert int(r.json()["stdout"]) <= 5  # pid 1, supervisor, sh, ls, grep
     assert host_shadow == "" or "root:" in host_shadow
+
+
+def test_userns_maps_ids_and_keeps_file_owners(env):
+    (env.ws / "data").mkdir()
+    (env.ws / "data" / "hello.txt").write_text("bound\n")
+    env.write(FULL.replace("WS", str(env.ws)), sandbox_extra=USERNS)
+    p, out = env.probe()
+    assert out["action"] == "created"
+    assert (p["uid"], p["gid"]) == (1000, 1000)
+    for cap in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
+        assert int(p[cap], 16) == 0, (cap, p[cap])
+    assert p["NoNewPrivs"] == "1"
+    assert p["Seccomp"] == "2"
+    # Read from inside, the map's second column is the parent's (the host's) id.
+    assert p["uidMap"].split() == ["0", "1073741824", "65536"], p["uidMap"]
+    assert p["gidMap"].split() == ["0", "1073741824", "65536"], p["gidMap"]
+    assert p["rootWriteErrno"] == errno.EROFS  # readOnlyRoot holds
+    assert p["tmpWriteErrno"] == 0 and p["cwdWriteErrno"] == 0
+    # The image is mounted idmapped: its files are root's inside, not the overflow id.
+    r = env.exec("stat", "-c", "%u:%g", "/etc/passwd", "/bin/sh", "/data/hello.txt")
+    assert r.json()["stdout"].split() == ["0:0", "0:0", "0:0"], r.json()
+    # The workspace is mounted idmapped: what uid 1000 writes is host uid 1000's.
+    r = env.exec("sh", "-c", "echo mine > /workspace/by-1000.txt && id -u")
+    assert r.json()["stdout"] == "1000\n", r.json()
+    st = (env.ws / "by-1000.txt").stat()
+    assert (st.st_uid, st.st_gid) == (1000, 1000), (st.st_uid, st.st_gid)
+    # ... and what the host's uid 1000 owns is uid 1000's inside (the probe itself is root's).
+    r = env.exec("stat", "-c", "%u:%g", "/workspace", "/workspace/probe")
+    assert r.json()["stdout"].split() == ["1000:1000", "0:0"], r.json()
+    # From the host, the sandbox's processes run under the mapped ids.
+    pid = env.helper_pid(out["sandbox"])
+    uids = [l for l in Path(f"/proc/{pid}/status").read_text().splitlines()
+            if l.startswith("Uid:")][0].split()[1:]
+    assert uids == ["1073741824"] * 4, uids
+    r = env.pincer("sandbox", "explain", "--json")
+    n = r.json()["native"]
+    assert n["plan"]["namespaces"] == ["mnt", "pid", "net", "uts", "ipc", "user"], n["plan"]
+    assert n["plan"]["userns"]["uidMap"] == "0 1073741824 65536", n["plan"]
+    name = out["sandbox"]
+    assert env.pincer("sandbox", "recreate", "--all", "--force").code == 0
+    assert gone(pid)
+    assert env.leftovers(name) == [], env.leftovers(name)
+
+
+def test_userns_writable_root_uses_the_overlay(env):
+    env.write('readOnlyRoot: false, user: "0:0"', sandbox_extra=USERNS)
+    out = env.exec("sh", "-c", "echo changed >> /etc/passwd && tail -n1 /etc/passwd && "
+                   "stat -c %u:%g /etc/passwd && mkdir /opt/new && stat -c %u /opt/new").json()
+    assert out["exitCode"] == 0, out
+    assert out["stdout"].split() == ["changed", "0:0", "0"], out
+    p, _ = env.probe()
+    assert (p["uid"], p["rootWriteErrno"]) == (0, 0), p
+    # The image is untouched; the copy in the upper dir belongs to the map's host root.
+    assert b"changed" not in (env.state / "images" / IMAGE_DIR / "rootfs" / "etc" /
+                              "passwd").read_bytes()
+    upper = env.state / "run" / "native" / out["sandbox"] / "upper" / "etc" / "passwd"
+    assert upper.stat().st_uid == 1073741824, upper.stat()
+
+
+def test_userns_refuses_a_user_outside_the_map(env):
+    env.write('user: "70000:70000"', sandbox_extra=USERNS)
+    r = env.exec("true")
+    assert r.code != 0
+    assert "outside the ids 0-65535" in r.err and "sandbox.native.userns" in r.err, r.err
+    assert env.run_dirs() == []
 
 
 def test_two_agents_cannot_see_each_other(env, tmp_path):
@@ -570,3 +643,65 @@ def test_failing_setup_command_reports_its_output(env):
     assert images() == before
     r = env.exec("true")
     assert "something-went-wrong" in r.err, r  # retried, not cached
+
+
+def test_setup_command_past_the_timeout_is_killed(env):
+    """Provisioning has the docker backend's limit (an hour, not a setting);
+    PINCER_NATIVE_PROVISION_TIMEOUT_MS lowers it for this test only."""
+    def images():
+        return sorted(os.listdir(env.state / "images"))
+
+    def sleepers(secs):
+        found = []
+        for p in os.listdir("/proc"):
+            try:
+                if p.isdigit() and Path(f"/proc/{p}/cmdline").read_bytes() == \
+                        f"sleep\0{secs}\0".encode():
+                    found.append(p)
+            except OSError:
+                pass
+        return found
+
+    secs = 4000 + secrets.randbelow(999)
+    before = images()
+    env.extra_env = {"PINCER_NATIVE_PROVISION_TIMEOUT_MS": "1500"}
+    # one sleeper in the background (it keeps no output pipe open), one in the foreground
+    env.write(f'setupCommand: "echo started; sleep {secs} >/dev/null 2>&1 & sleep {secs}",')
+    t0 = time.monotonic()
+    r = env.exec("true")
+    took = time.monotonic() - t0
+    assert r.code == 1, r
+    assert "did not finish within 1.5 seconds" in r.err and "setupCommand" in r.err, r.err
+    assert "all it started was killed" in r.err and "started" in r.err, r.err
+    assert took < 15, took
+    deadline = time.monotonic() + 5
+    while sleepers(secs) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert sleepers(secs) == []
+    assert env.run_dirs() == [] and images() == before
+
+
+def apparmor_active():
+    try:
+        return Path("/sys/module/apparmor/parameters/enabled").read_text().startswith("Y") and \
+            Path("/sys/kernel/security/apparmor").exists()
+    except OSError:
+        return False
+
+
+def test_apparmor_profile_is_a_clear_error_without_apparmor(env):
+    """apparmorProfile is applied where AppArmor is active (each command's execve changes to
+    it); here, and wherever it is not active, the sandbox is refused with what to do."""
+    if apparmor_active():
+        pytest.skip("AppArmor is active on this host: this test checks the refusal where "
+                    "it is not (applying a profile needs one loaded, which no test does)")
+    env.write('apparmorProfile: "pincer-test-profile", user: "1000:1000"')
+    r = env.exec("true")
+    assert r.code != 0, r
+    for text in ("sandbox.docker.apparmorProfile is 'pincer-test-profile'",
+                 "AppArmor is not active on this host", "Hint: remove apparmorProfile"):
+        assert text in r.err, r.err
+    assert env.run_dirs() == []
+    r = env.pincer("sandbox", "explain", "--json")
+    problems = r.json()["problems"]
+    assert any("AppArmor is not active" in p for p in problems), problems

@@ -141,6 +141,8 @@ static void report(void)
         field_file("resolv", "/etc/resolv.conf", &first);
         field_file("hosts", "/etc/hosts", &first);
         field_file("cgroup", "/proc/self/cgroup", &first);
+        field_file("uidMap", "/proc/self/uid_map", &first);
+        field_file("gidMap", "/proc/self/gid_map", &first);
         field_limit("nofile", RLIMIT_NOFILE, &first);
         field_limit("nproc", RLIMIT_NPROC, &first);
         printf(",\"rootWriteErrno\":%d", write_errno("/probe-root-write"));

@@ -192,11 +192,60 @@ static void test_caps_tmpfs_network_userns(void **state)
         assert_int_equal(pc_native_rlimit_from_name("bogus"), -EINVAL);
 }
 
+static void test_userns_plan_and_maps(void **state)
+{
+        PcSandboxSpec *spec = example_spec(NULL, NULL);
+        PcNativePlan *p = plan_of(spec);
+        json_t *j = pc_native_plan_to_json(p);
+        assert_null(json_object_get(j, "userns"));
+        json_decref(j);
+        pc_native_plan_free(p);
+
+        spec->userns = true;
+        p = plan_of(spec);
+        assert_true(p->namespaces & PC_NATIVE_NS_USER);
+        j = pc_native_plan_to_json(p);
+        json_t *ns = json_object_get(j, "namespaces");
+        assert_string_equal(json_string_value(json_array_get(ns, json_array_size(ns) - 1)), "user");
+        json_t *u = json_object_get(j, "userns");
+        assert_string_equal(json_string_value(json_object_get(u, "uidMap")), "0 1073741824 65536");
+        assert_string_equal(json_string_value(json_object_get(u, "gidMap")), "0 1073741824 65536");
+        json_decref(j);
+        pc_native_plan_free(p);
+        pc_sandbox_spec_free(spec);
+}
+
+static void test_subid_overlap(void **state)
+{
+        const uint32_t base = PC_NATIVE_USERNS_BASE, n = PC_NATIVE_USERNS_COUNT;
+        /* Debian's useradd delegations, far below. */
+        assert_int_equal(pc_native_subid_overlap("alice:100000:65536\nbob:165536:65536\n", base, n),
+                         0);
+        assert_int_equal(pc_native_subid_overlap("", base, n), 0);
+        /* Touching either end counts; one id short of it does not. */
+        assert_int_equal(pc_native_subid_overlap("a:1:1\nx:1073741823:2\n", base, n), 2);
+        assert_int_equal(pc_native_subid_overlap("x:1073741823:1", base, n), 0);
+        assert_int_equal(pc_native_subid_overlap("x:1073807359:10\n", base, n), 1);
+        assert_int_equal(pc_native_subid_overlap("x:1073807360:10\n", base, n), 0);
+        /* Covering all of it. */
+        assert_int_equal(pc_native_subid_overlap("big:0:4294967295", base, n), 1);
+        /* Garbage and comments delegate nothing; a count of 0 neither. */
+        assert_int_equal(pc_native_subid_overlap("# x:1073741824:1\nx:abc:1\nx:1073741824\n"
+                                                 "x:1073741824:0\n:-1:5\nx:+1073741824:9\n"
+                                                 "x:99999999999999999999:1\n",
+                                                 base, n),
+                         0);
+        /* A leading comment line still counts as a line. */
+        assert_int_equal(pc_native_subid_overlap("#\nx:1073741900:1", base, n), 2);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_full_example),
                 cmocka_unit_test(test_caps_tmpfs_network_userns),
+                cmocka_unit_test(test_userns_plan_and_maps),
+                cmocka_unit_test(test_subid_overlap),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,8 +17,15 @@ int pc_docker_backend_open(void **ret_instance, PcError *reterr)
         int r = pc_engine_open(NULL, &e, reterr);
         if (r < 0)
                 return r;
+        PcDockerSelf *self = NULL;
+        r = pc_docker_self_detect(e, &self, reterr);
+        if (r < 0) {
+                pc_engine_free(e);
+                return r;
+        }
         PcDockerBackend *b = xcalloc(1, sizeof(*b));
         b->engine = e;
+        b->self = self;
         *ret_instance = b;
         return 0;
 }
@@ -29,6 +36,7 @@ void pc_docker_backend_close(void *instance)
         if (!b)
                 return;
         pc_engine_free(b->engine);
+        pc_docker_self_free(b->self);
         free(b);
 }
 
@@ -197,6 +205,13 @@ static int docker_create(PcSandbox *sb, const PcSandboxSpec *spec, PcError *rete
         json_t *body = pc_docker_create_body(spec, image, now_ms(), reterr);
         if (!body)
                 return reterr ? reterr->code : -EINVAL;
+        if (b->self) {
+                r = pc_docker_self_translate_binds(b->self, spec, body, reterr);
+                if (r < 0) {
+                        json_decref(body);
+                        return r;
+                }
+        }
         _cleanup_free_ char *id = NULL;
         r = pc_engine_container_create(b->engine, spec->name, body, &id, reterr);
         json_decref(body);

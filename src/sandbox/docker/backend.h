@@ -12,13 +12,15 @@
 #pragma once
 
 #include "sandbox/docker/engine.h"
+#include "sandbox/docker/self.h"
 #include "sandbox/sandbox.h"
 
 extern const PcSandboxOps pc_docker_sandbox_ops;
 
 /* The backend instance. */
 typedef struct PcDockerBackend {
-        PcEngine *engine; /* owned */
+        PcEngine *engine;   /* owned */
+        PcDockerSelf *self; /* owned: the gateway's own container on that engine, or NULL */
         /* Where the provisioning phase's output goes as it arrives (NULL: nowhere); it is also
          * quoted in the error when provisioning fails. */
         void (*on_output)(const char *text, size_t len, void *userdata);

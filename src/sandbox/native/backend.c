@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +22,17 @@
 #include "native-internal.h"
 #include "plan.h"
 #include "seccomp.h"
+
+/* Set once, before any thread: the gateway owns what it creates. */
+static bool owner_process;
+
+void pc_native_set_owner_process(void)
+{
+        owner_process = true;
+}
+
+static int teardown(const char *state_dir, const char *name, PcError *reterr);
+static void teardown_owned(const char *state_dir);
 
 int pc_native_backend_open(const char *state_dir, void **ret_instance, PcError *reterr)
 {
@@ -40,6 +52,8 @@ void pc_native_backend_close(void *instance)
         PcNativeBackend *b = instance;
         if (!b)
                 return;
+        if (owner_process)
+                teardown_owned(b->state_dir);
         free(b->state_dir);
         free(b);
 }
@@ -80,8 +94,8 @@ static int lock_sandbox(const char *state_dir, const char *name, int how, PcErro
 
 /* ---- pid 1 bookkeeping ----------------------------------------------------------------- */
 
-/* The start time (field 22 of /proc/<pid>/stat) of pid, if its comm is our helper's. */
-static int helper_starttime(pid_t pid, uint64_t *ret)
+/* The start time (field 22 of /proc/<pid>/stat) of pid, if its comm is comm (NULL: any). */
+static int proc_starttime(pid_t pid, const char *comm, uint64_t *ret)
 {
         char path[64], buf[1024];
         snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
@@ -95,8 +109,8 @@ static int helper_starttime(pid_t pid, uint64_t *ret)
         char *open_p = strchr(buf, '('), *close_p = strrchr(buf, ')');
         if (!open_p || !close_p)
                 return -EIO;
-        if ((size_t) (close_p - open_p - 1) != strlen(PC_NATIVE_INIT_COMM) ||
-            strncmp(open_p + 1, PC_NATIVE_INIT_COMM, strlen(PC_NATIVE_INIT_COMM)) != 0)
+        if (comm && ((size_t) (close_p - open_p - 1) != strlen(comm) ||
+                     strncmp(open_p + 1, comm, strlen(comm)) != 0))
                 return -ESRCH;
         /* After ") ": field 3 is the state; starttime is field 22. */
         char *p = close_p + 2;
@@ -112,12 +126,20 @@ static int helper_starttime(pid_t pid, uint64_t *ret)
         return 0;
 }
 
+/* Is pid 1 of a sandbox pid, started at start_time, still our helper? */
+static int helper_starttime(pid_t pid, uint64_t *ret)
+{
+        return proc_starttime(pid, PC_NATIVE_INIT_COMM, ret);
+}
+
 typedef struct State {
         pid_t pid;
         uint64_t start_time;
         char config_hash[PC_SHA256_HEX_SIZE];
         int64_t created_at_ms;
         char image[256];
+        pid_t owner_pid; /* 0: no owner (made by the CLI) */
+        uint64_t owner_start_time;
 } State;
 
 static int state_read(const char *dir, State *ret)
@@ -134,6 +156,9 @@ static int state_read(const char *dir, State *ret)
                  json_string_value(json_object_get(v, "configHash")) ?: "");
         snprintf(ret->image, sizeof(ret->image), "%s",
                  json_string_value(json_object_get(v, "image")) ?: "");
+        json_t *owner = json_object_get(v, "owner");
+        ret->owner_pid = (pid_t) json_integer_value(json_object_get(owner, "pid"));
+        ret->owner_start_time = (uint64_t) json_integer_value(json_object_get(owner, "startTime"));
         json_decref(v);
         return ret->pid > 0 ? 0 : -EBADMSG;
 }
@@ -143,6 +168,10 @@ static int state_write(const char *dir, const State *s)
         json_t *v = json_pack("{s:I, s:I, s:s, s:I, s:s}", "pid", (json_int_t) s->pid, "startTime",
                               (json_int_t) s->start_time, "configHash", s->config_hash,
                               "createdAtMs", (json_int_t) s->created_at_ms, "image", s->image);
+        if (s->owner_pid > 0)
+                json_object_set_new(v, "owner",
+                                    json_pack("{s:I, s:I}", "pid", (json_int_t) s->owner_pid,
+                                              "startTime", (json_int_t) s->owner_start_time));
         _cleanup_free_ char *tmp = xasprintf("%s/%s.tmp", dir, PC_NATIVE_STATE_FILE);
         _cleanup_free_ char *path = xasprintf("%s/%s", dir, PC_NATIVE_STATE_FILE);
         int r = json_dump_file(v, tmp, JSON_COMPACT) < 0 ? -EIO : 0;
@@ -157,6 +186,22 @@ static bool state_alive(const State *s)
 {
         uint64_t st;
         return helper_starttime(s->pid, &st) == 0 && st == s->start_time;
+}
+
+/* Was the sandbox made by an owner process (the gateway) that is gone now? */
+static bool state_orphaned(const State *s)
+{
+        uint64_t st;
+        return s->owner_pid > 0 &&
+               !(proc_starttime(s->owner_pid, NULL, &st) == 0 && st == s->owner_start_time);
+}
+
+/* Is it owned by this process? */
+static bool state_ours(const State *s)
+{
+        uint64_t st;
+        return s->owner_pid == getpid() && proc_starttime(getpid(), NULL, &st) == 0 &&
+               st == s->owner_start_time;
 }
 
 /* Kills the sandbox's pid 1 (and with it the pid namespace) and waits for it to go. */
@@ -288,19 +333,35 @@ static int resolve_user(const char *rootfs, const char *user, uid_t *ret_uid, gi
 
 /* ---- ops ----------------------------------------------------------------------------------- */
 
+/* Is AppArmor enforcing on this host? (The module is loaded and enabled, and its
+ * filesystem is there, as apparmor_parser and Docker check.) */
+static bool apparmor_active(void)
+{
+        char v[4] = {};
+        _cleanup_close_ int fd =
+                open("/sys/module/apparmor/parameters/enabled", O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || read(fd, v, sizeof(v) - 1) <= 0 || v[0] != 'Y')
+                return false;
+        return access("/sys/kernel/security/apparmor", F_OK) == 0;
+}
+
 static int check_supported(const PcSandboxSpec *spec, PcError *reterr)
 {
-        if (spec->userns)
-                return pc_error_set_kind(reterr, PC_ERROR_INVALID_ARGUMENT, -EOPNOTSUPP,
-                                         "sandbox.native.userns is not implemented by the native "
-                                         "backend yet. Hint: remove it (the sandbox still runs "
-                                         "as an unprivileged uid with no capabilities)");
-        if (spec->apparmor_profile)
-                return pc_error_set_kind(reterr, PC_ERROR_INVALID_ARGUMENT, -EOPNOTSUPP,
-                                         "apparmorProfile '%s' cannot be applied: AppArmor is "
-                                         "not supported by the native backend on this host. "
-                                         "Hint: remove sandbox.docker.apparmorProfile",
-                                         spec->apparmor_profile);
+        if (spec->apparmor_profile && !apparmor_active())
+                return pc_error_set_kind(
+                        reterr, PC_ERROR_INVALID_ARGUMENT, -EOPNOTSUPP,
+                        "sandbox.docker.apparmorProfile is '%s', but AppArmor is not active on "
+                        "this host (/sys/module/apparmor/parameters/enabled is absent or not "
+                        "'Y'), so the native backend cannot confine the sandbox with it. Hint: "
+                        "remove apparmorProfile from the sandbox.docker settings (agents.defaults "
+                        "or the agent's), or run on a host with AppArmor enabled and the profile "
+                        "loaded",
+                        spec->apparmor_profile);
+        if (spec->userns) {
+                int r = pc__native_userns_check_host(reterr);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 
@@ -377,6 +438,14 @@ static int native_create(PcSandbox *sb, const PcSandboxSpec *spec, PcError *rete
         r = resolve_user(rootfs, plan->user, &uid, &gid, &home, reterr);
         if (r < 0)
                 return r;
+        if (spec->userns && (uid >= PC_NATIVE_USERNS_COUNT || gid >= PC_NATIVE_USERNS_COUNT))
+                return pc_error_set_kind(reterr, PC_ERROR_INVALID_ARGUMENT, -ERANGE,
+                                         "sandbox.docker.user '%s' is uid %u, gid %u, outside "
+                                         "the ids 0-%" PRIu32 " the user namespace of "
+                                         "sandbox.native.userns maps. Hint: use a smaller id, "
+                                         "or set sandbox.native.userns to false",
+                                         plan->user, (unsigned) uid, (unsigned) gid,
+                                         PC_NATIVE_USERNS_COUNT - 1);
 
         /* Docker creates a missing bind source as a directory; so do we. */
         for (size_t i = 0; i < plan->n_mounts; i++)
@@ -403,6 +472,19 @@ static int native_create(PcSandbox *sb, const PcSandboxSpec *spec, PcError *rete
                         break;
                 _cleanup_free_ char *sub = xasprintf("%s/%s", dir, subdirs[i]);
                 r = RET_NERRNO(mkdir(sub, i == 4 ? 0700 : 0755));
+        }
+        /* With a user namespace, pid 1 (the namespace's root, host id PC_NATIVE_USERNS_BASE)
+         * has no rights on host-owned files: it may enter the run dir (group), and the
+         * overlay's upper and work dirs are its own (it writes them as the overlay's mounter). */
+        if (r >= 0 && spec->userns) {
+                r = RET_NERRNO(chown(dir, 0, PC_NATIVE_USERNS_BASE));
+                if (r >= 0)
+                        r = RET_NERRNO(chmod(dir, 0710));
+                for (size_t i = 3; i < ELEMENTSOF(subdirs) && r >= 0 && !plan->read_only_root;
+                     i++) {
+                        _cleanup_free_ char *sub = xasprintf("%s/%s", dir, subdirs[i]);
+                        r = RET_NERRNO(chown(sub, PC_NATIVE_USERNS_BASE, PC_NATIVE_USERNS_BASE));
+                }
         }
         if (r >= 0 && plan->resolv_conf)
                 r = write_file(dir, "resolv.conf", plan->resolv_conf);
@@ -440,7 +522,12 @@ static int native_create(PcSandbox *sb, const PcSandboxSpec *spec, PcError *rete
         if (r >= 0) {
                 snprintf(s.config_hash, sizeof(s.config_hash), "%s", spec->config_hash);
                 snprintf(s.image, sizeof(s.image), "%s", spec->image);
-                r = state_write(dir, &s);
+                if (owner_process) {
+                        s.owner_pid = getpid();
+                        r = proc_starttime(s.owner_pid, NULL, &s.owner_start_time);
+                }
+                if (r >= 0)
+                        r = state_write(dir, &s);
         }
         if (r < 0) {
                 (void) kill(s.pid, SIGKILL);
@@ -556,7 +643,7 @@ int pc_native_cleanup_stale(const char *state_dir, PcError *reterr)
                         if (lfd < 0 || flock(lfd, LOCK_EX | LOCK_NB) < 0)
                                 continue;
                         State s;
-                        if (state_read(dir, &s) == 0 && state_alive(&s)) {
+                        if (state_read(dir, &s) == 0 && state_alive(&s) && !state_orphaned(&s)) {
                                 live = xgrow(live, &alloc, n_live + 1, sizeof(char *));
                                 live[n_live++] = xstrdup(de->d_name);
                                 continue;
@@ -593,6 +680,28 @@ int pc_native_cleanup_stale(const char *state_dir, PcError *reterr)
                 free(live[i]);
         free(live);
         return removed;
+}
+
+/* At the owner's shutdown: every sandbox it made. */
+static void teardown_owned(const char *state_dir)
+{
+        _cleanup_free_ char *base = run_dir(state_dir, NULL);
+        DIR *d = opendir(base);
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                _cleanup_free_ char *dir = run_dir(state_dir, de->d_name);
+                State s;
+                if (!pc_cgroup_name_valid(de->d_name) || state_read(dir, &s) < 0 || !state_ours(&s))
+                        continue;
+                PcError ignored = PC_ERROR_INIT;
+                _cleanup_close_ int lock = lock_sandbox(state_dir, de->d_name, LOCK_EX, &ignored);
+                if (lock >= 0)
+                        (void) teardown(state_dir, de->d_name, &ignored);
+        }
+        if (d)
+                closedir(d);
 }
 
 json_t *pc_native_explain(const char *state_dir, const PcSandboxSpec *spec)

@@ -373,7 +373,7 @@ int pc__native_control_exec(int run_dir_fd, const PcExecRequest *req, PcExecResu
                                 in_fd = (close(in_fd), -EBADF);
                 }
                 if (p[4].revents) {
-                        /* Hanging up our side makes the supervisor kill the process group;
+                        /* Hanging up our side makes pid 1 kill the process group;
                          * its reply still arrives. */
                         (void) shutdown(sock, SHUT_WR);
                         ret->canceled = true;

@@ -6,10 +6,13 @@
 #include <ftw.h>
 #include <glob.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/file.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -733,6 +736,26 @@ int pc_image_remove(const char *state_dir, const char *name, PcError *reterr)
 
 #define PROVISION_EPOCH  "pincer-native-provision/1"
 #define PROVISION_OUTPUT (1024 * 1024)
+/* The same limit as the docker backend's provisioning (apt-get on a slow mirror). Not a
+ * setting: PINCER_NATIVE_PROVISION_TIMEOUT_MS overrides it for the tests only
+ * (docs/sandbox.md). */
+#define PROVISION_TIMEOUT_MS  (60 * 60 * 1000)
+#define PROVISION_TIMEOUT_ENV "PINCER_NATIVE_PROVISION_TIMEOUT_MS"
+
+static int64_t provision_timeout_ms(void)
+{
+        const char *v = getenv(PROVISION_TIMEOUT_ENV);
+        char *end;
+        long long ms = v ? strtoll(v, &end, 10) : 0;
+        return v && *v && !*end && ms > 0 ? ms : PROVISION_TIMEOUT_MS;
+}
+
+static int64_t mono_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* The identity of base: its name and the created time in its image.json. */
 static int base_identity(const char *state_dir, const char *base, char **ret, PcError *reterr)
@@ -788,14 +811,25 @@ _noreturn_ static void provision_child(const char *rootfs, const char *script)
         struct stat st;
         int status;
 
+        int alive[2];
         if (unshare(CLONE_NEWNS | CLONE_NEWPID) < 0 ||
-            mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+            mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 || pipe2(alive, O_CLOEXEC) < 0) {
                 fprintf(stderr, "pincer: unshare: %s\n", strerror(errno));
                 _exit(125);
         }
         pid_t pid = fork(); /* pid 1 of the new namespace */
         if (pid < 0)
                 _exit(125);
+        if (pid == 0) {
+                /* When this process's parent is killed (the timeout), so is pid 1, and with it
+                 * everything in the namespace. The pipe closes the race with the prctl: its
+                 * write end is only open while the parent lives. */
+                close(alive[1]);
+                struct pollfd pf = {.fd = alive[0], .events = POLLIN};
+                if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || poll(&pf, 1, 0) != 0)
+                        _exit(125);
+                close(alive[0]);
+        }
         if (pid > 0) {
                 while (waitpid(pid, &status, 0) < 0)
                         if (errno != EINTR)
@@ -830,9 +864,12 @@ fail:
         _exit(125);
 }
 
-/* Runs script in rootfs; output (capped) into out, exit status into ret_status. */
+/* Runs script in rootfs; output (capped) into out, exit status into ret_status. -ETIME when
+ * it ran past the timeout: then everything it started has been killed. */
 static int provision_run(const char *rootfs, const char *script, PcBuf *out, int *ret_status)
 {
+        int64_t deadline = mono_ms() + provision_timeout_ms();
+        bool expired = false;
         int fds[2], status;
         if (pipe2(fds, O_CLOEXEC) < 0)
                 return -errno;
@@ -854,6 +891,21 @@ static int provision_run(const char *rootfs, const char *script, PcBuf *out, int
         close(fds[1]);
         char buf[4096];
         for (;;) {
+                /* Killing the child kills pid 1 of the namespace (its parent-death signal)
+                 * and so every process in it: the pipe then closes. */
+                int64_t left = deadline - mono_ms();
+                struct pollfd pf = {.fd = fds[0], .events = POLLIN};
+                int pr = left > 0 ? poll(&pf, 1, (int) (left > INT_MAX ? INT_MAX : left)) : 0;
+                if (pr < 0 && errno == EINTR)
+                        continue;
+                if (pr == 0 && !expired) {
+                        expired = true;
+                        (void) kill(pid, SIGKILL);
+                        deadline = mono_ms() + 10000;
+                        continue;
+                }
+                if (pr == 0)
+                        break; /* killed, and still something holds the pipe: give up on it */
                 ssize_t n = read(fds[0], buf, sizeof(buf));
                 if (n < 0 && errno == EINTR)
                         continue;
@@ -867,7 +919,7 @@ static int provision_run(const char *rootfs, const char *script, PcBuf *out, int
                 if (errno != EINTR)
                         return -errno;
         *ret_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        return 0;
+        return expired ? -ETIME : 0;
 }
 
 /* Adds "scriptSha256" to the image.json in dir. */
@@ -914,6 +966,20 @@ int pc_image_provision(const char *state_dir, const char *base, const char *scri
                 return r;
         int status = -1;
         r = provision_run(rootfs, script, output, &status);
+        if (r == -ETIME) {
+                const char *tail = output->len > 4000 ? output->buf + output->len - 4000
+                                                      : (output->buf ? output->buf : "");
+                int64_t ms = provision_timeout_ms();
+                return pc_error_set(
+                        reterr, r,
+                        "setupCommand/packages did not finish within %g %s (provisioning "
+                        "from '%s'): all it started was killed, nothing was cached. Hint: make "
+                        "sandbox.docker.setupCommand finish sooner, or bake it into an image "
+                        "(`pincer image build NAME --packages ...`) set as sandbox.docker.image. "
+                        "Output (last 4000 bytes):\n%s",
+                        ms % 60000 ? (double) ms / 1000 : (double) (ms / 60000),
+                        ms % 60000 ? "seconds" : "minutes", base, tail);
+        }
         if (r < 0)
                 return pc_error_set(reterr, r, "cannot run the provisioning script: %s",
                                     strerror(-r));

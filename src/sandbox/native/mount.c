@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The filesystem of a native sandbox, built by its pid 1 in the new mount namespace (design
- * notes section 6, steps 2-7):
+ * The filesystem of a native sandbox (design notes section 6, steps 2-7), in two halves.
  *
- *   hostname; / rprivate; the root (a bind of the image, or an overlay with the sandbox's
- *   upper dir) at <run>/root; every host-side source (binds, the generated files, the /dev
- *   nodes) opened as a detached mount with open_tree() BEFORE the pivot; pivot_root(".", ".")
- *   and detach the old root; then, inside the new root only, /proc, /dev, the tmpfs mounts and
- *   the detached mounts moved onto their targets, so every target path is resolved inside the
- *   sandbox's root (a symlink in the image cannot point a mount at the host); finally the
- *   root is remounted read-only (nosuid, nodev).
+ * The creator, in the host's mount namespace, before the fork (pc__native_sources_open):
+ * every host-side source (the image's root filesystem, the binds, the generated files) is
+ * opened as a detached mount with open_tree(OPEN_TREE_CLONE), made private, given the plan's
+ * flags and, with a user namespace, idmapped with it (MOUNT_ATTR_IDMAP; only a process
+ * privileged in the host's namespace may do that, P4/P5). pid 1 inherits the fds.
+ *
+ * pid 1, in the new mount namespace (pc__native_setup_root): hostname; / rprivate; the image
+ * moved to <run>/lower and an overlay at <run>/root (upper: the sandbox's dir, or a scratch
+ * tmpfs with a read-only root), everything relative to the cwd, the run dir (with a user
+ * namespace pid 1 may not be able to look the state dir's path up); the /dev nodes opened with
+ * open_tree() BEFORE the pivot; pivot_root(".", ".") and detach the old root; then, inside the
+ * new root only, /proc, /dev, the tmpfs mounts and the detached mounts moved onto their
+ * targets, so every target path is resolved inside the sandbox's root (a symlink in the image
+ * cannot point a mount at the host); finally the root is remounted read-only (nosuid, nodev).
  */
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -43,6 +49,9 @@
 #define MOUNT_ATTR_NOSUID 0x00000002
 #define MOUNT_ATTR_NODEV  0x00000004
 #define MOUNT_ATTR_NOEXEC 0x00000008
+#endif
+#ifndef MOUNT_ATTR_IDMAP
+#define MOUNT_ATTR_IDMAP 0x00100000
 #endif
 
 struct pc_mount_attr {
@@ -82,9 +91,14 @@ static int open_tree_nofollow(const char *path)
         return t;
 }
 
-static int set_attr(int fd, unsigned flags)
+/* The plan's flags, private propagation and, with userns_fd >= 0, the idmap. */
+static int set_attr(int fd, unsigned flags, int userns_fd)
 {
-        struct pc_mount_attr a = {};
+        struct pc_mount_attr a = {.propagation = MS_PRIVATE};
+        if (userns_fd >= 0) {
+                a.attr_set |= MOUNT_ATTR_IDMAP;
+                a.userns_fd = (uint64_t) userns_fd;
+        }
         if (flags & PC_NATIVE_MNT_RDONLY)
                 a.attr_set |= MOUNT_ATTR_RDONLY;
         if (flags & PC_NATIVE_MNT_NOSUID)
@@ -93,8 +107,6 @@ static int set_attr(int fd, unsigned flags)
                 a.attr_set |= MOUNT_ATTR_NODEV;
         if (flags & PC_NATIVE_MNT_NOEXEC)
                 a.attr_set |= MOUNT_ATTR_NOEXEC;
-        if (!a.attr_set)
-                return 0;
         return (int) syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a,
                              sizeof(a));
 }
@@ -177,12 +189,19 @@ static int setup_dev(const int *dev_fds, char *msg, size_t msg_size)
         return 0;
 }
 
-/* Docker's read-only /proc paths. */
+/* Before the pivot (at <new root>/proc): in a user namespace the kernel only allows a new
+ * proc mount while another one is fully visible in the mount namespace (P8). */
+static int mount_proc(const char *target, char *msg, size_t msg_size)
+{
+        if (pc_mkdir_p(target, 0555) < 0 ||
+            mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+                return FAIL("mount /proc");
+        return 0;
+}
+
+/* After the pivot: Docker's read-only /proc paths. */
 static int setup_proc(char *msg, size_t msg_size)
 {
-        if (pc_mkdir_p("/proc", 0555) < 0 ||
-            mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-                return FAIL("mount /proc");
         static const char *const ro[] = {"/proc/sys", "/proc/sysrq-trigger", "/proc/irq",
                                          "/proc/bus", "/proc/fs"};
         for (size_t i = 0; i < ELEMENTSOF(ro); i++) {
@@ -197,7 +216,66 @@ static int setup_proc(char *msg, size_t msg_size)
         return 0;
 }
 
-int pc__native_setup_root(const PcNativeInit *init, char *msg, size_t msg_size)
+void pc__native_sources_close(PcNativeSources *s)
+{
+        if (s->run_dir_fd >= 0)
+                close(s->run_dir_fd);
+        if (s->lower_fd >= 0)
+                close(s->lower_fd);
+        for (size_t i = 0; i < s->n; i++)
+                if (s->fds[i] >= 0)
+                        close(s->fds[i]);
+        free(s->fds);
+        *s = (PcNativeSources){.run_dir_fd = -1, .lower_fd = -1};
+}
+
+static int source_fail(PcError *reterr, const char *what, const char *path, int userns_fd)
+{
+        int r = -errno;
+        if (userns_fd >= 0 && r == -EINVAL)
+                return pc_error_set(reterr, r,
+                                    "cannot mount %s '%s' idmapped (sandbox.native.userns): its "
+                                    "filesystem does not support idmapped mounts. Hint: keep it "
+                                    "on ext4, xfs, btrfs or tmpfs, or set sandbox.native.userns "
+                                    "to false",
+                                    what, path);
+        return pc_error_set(reterr, r, "cannot open %s '%s' for the sandbox: %s", what, path,
+                            strerror(-r));
+}
+
+int pc__native_sources_open(const PcNativeInit *init, int userns_fd, PcNativeSources *ret,
+                            PcError *reterr)
+{
+        const PcNativePlan *p = init->plan;
+        _cleanup_(pc__native_sources_close) PcNativeSources s = {.run_dir_fd = -1, .lower_fd = -1};
+        s.fds = xcalloc(p->n_mounts ? p->n_mounts : 1, sizeof(int));
+        for (size_t i = 0; i < p->n_mounts; i++)
+                s.fds[i] = -1;
+        s.n = p->n_mounts;
+        s.run_dir_fd = open(init->run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (s.run_dir_fd < 0)
+                return source_fail(reterr, "the run dir", init->run_dir, -1);
+        s.lower_fd = open_tree_clone(init->rootfs);
+        if (s.lower_fd < 0 || set_attr(s.lower_fd, 0, userns_fd) < 0)
+                return source_fail(reterr, "the image", init->rootfs, userns_fd);
+        for (size_t i = 0; i < p->n_mounts; i++) {
+                const PcNativeMount *m = &p->mounts[i];
+                if (m->type == PC_NATIVE_MOUNT_TMPFS)
+                        continue;
+                _cleanup_free_ char *src = m->type == PC_NATIVE_MOUNT_FILE
+                                                   ? xasprintf("%s/%s", init->run_dir, m->source)
+                                                   : xstrdup(m->source);
+                s.fds[i] = m->no_symlinks ? open_tree_nofollow(src) : open_tree_clone(src);
+                if (s.fds[i] < 0 || set_attr(s.fds[i], m->flags, userns_fd) < 0)
+                        return source_fail(reterr, "the mount source", src, userns_fd);
+        }
+        *ret = s;
+        s = (PcNativeSources){.run_dir_fd = -1, .lower_fd = -1};
+        return 0;
+}
+
+int pc__native_setup_root(const PcNativeInit *init, const PcNativeSources *src, char *msg,
+                          size_t msg_size)
 {
         const PcNativePlan *p = init->plan;
         if (sethostname(p->hostname, strlen(p->hostname)) < 0)
@@ -205,15 +283,16 @@ int pc__native_setup_root(const PcNativeInit *init, char *msg, size_t msg_size)
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                 return FAIL("make / private");
 
-        /* The root is always an overlay over the image (bound at <run>/lower, so the image's
+        /* The root is always an overlay over the image (moved to <run>/lower, so the image's
          * path, which has a ':', never reaches the option string; relative paths from the
          * run dir, so neither does the state dir's). Its upper layer is the sandbox's own
          * directory when the root is writable; with a read-only root it is a small tmpfs that
          * only ever holds the mount points the image lacks, so the image is never changed. */
-        if (chdir(init->run_dir) < 0)
-                return FAIL("chdir to the run dir");
-        if (mount(init->rootfs, "lower", NULL, MS_BIND | MS_REC, NULL) < 0)
-                return FAIL("bind the image '%s'", init->rootfs);
+        /* The cwd is the run dir already: the middle process entered it before unsharing the
+         * mount namespace, which moved it to the new namespace's copy. */
+        if (syscall(SYS_move_mount, src->lower_fd, "", AT_FDCWD, "lower", MOVE_MOUNT_F_EMPTY_PATH) <
+            0)
+                return FAIL("mount the image '%s'", init->rootfs);
         const char *layer = ".";
         if (p->read_only_root) {
                 layer = "scratch";
@@ -221,13 +300,15 @@ int pc__native_setup_root(const PcNativeInit *init, char *msg, size_t msg_size)
                     mkdir("scratch/upper", 0755) < 0 || mkdir("scratch/work", 0700) < 0)
                         return FAIL("mount the scratch layer");
         }
+        /* In a user namespace the kernel refuses trusted.* xattrs: overlay keeps its own in
+         * user.* instead. */
         _cleanup_free_ char *opts =
-                xasprintf("lowerdir=lower,upperdir=%s/upper,workdir=%s/work", layer, layer);
+                xasprintf("lowerdir=lower,upperdir=%s/upper,workdir=%s/work%s", layer, layer,
+                          p->namespaces & PC_NATIVE_NS_USER ? ",userxattr" : "");
         if (mount("overlay", "root", "overlay", 0, opts) < 0)
                 return FAIL("mount the overlay root");
-        _cleanup_free_ char *root = xasprintf("%s/root", init->run_dir);
 
-        /* Everything from the host, opened while the host is still reachable. */
+        /* The /dev nodes, opened while the host's are still reachable. */
         int dev_fds[ELEMENTSOF(dev_nodes)];
         for (size_t i = 0; i < ELEMENTSOF(dev_nodes); i++) {
                 char path[32];
@@ -236,23 +317,12 @@ int pc__native_setup_root(const PcNativeInit *init, char *msg, size_t msg_size)
                 if (dev_fds[i] < 0)
                         return FAIL("open %s", path);
         }
-        _cleanup_free_ int *fds = xcalloc(p->n_mounts ? p->n_mounts : 1, sizeof(int));
-        for (size_t i = 0; i < p->n_mounts; i++) {
-                const PcNativeMount *m = &p->mounts[i];
-                fds[i] = -1;
-                if (m->type == PC_NATIVE_MOUNT_TMPFS)
-                        continue;
-                _cleanup_free_ char *src = m->type == PC_NATIVE_MOUNT_FILE
-                                                   ? xasprintf("%s/%s", init->run_dir, m->source)
-                                                   : xstrdup(m->source);
-                fds[i] = m->no_symlinks ? open_tree_nofollow(src) : open_tree_clone(src);
-                if (fds[i] < 0)
-                        return FAIL("open the mount source '%s'", src);
-                if (set_attr(fds[i], m->flags) < 0)
-                        return FAIL("set the flags of '%s'", m->target);
-        }
+        const int *fds = src->fds;
 
-        if (chdir(root) < 0)
+        int r = mount_proc("root/proc", msg, msg_size);
+        if (r < 0)
+                return r;
+        if (chdir("root") < 0)
                 return FAIL("chdir to the new root");
         if (syscall(SYS_pivot_root, ".", ".") < 0)
                 return FAIL("pivot_root");
@@ -261,7 +331,7 @@ int pc__native_setup_root(const PcNativeInit *init, char *msg, size_t msg_size)
         if (chdir("/") < 0)
                 return FAIL("chdir /");
 
-        int r = setup_proc(msg, msg_size);
+        r = setup_proc(msg, msg_size);
         if (r < 0)
                 return r;
         r = pc_mkdir_p("/dev", 0755);
@@ -296,7 +366,6 @@ int pc__native_setup_root(const PcNativeInit *init, char *msg, size_t msg_size)
                         errno = -r;
                         return FAIL("mount '%s' on '%s'", m->source, m->target);
                 }
-                close(fds[i]);
         }
 
         unsigned long fl =

@@ -2,8 +2,11 @@
 /*
  * Shared inside src/sandbox/native/ only: the runtime pieces of the native backend.
  *
- *   spawn.c    fork → setsid → join the cgroups → unshare the namespaces → fork pid 1
- *   mount.c    the filesystem of the new pid 1 (section 6 of the design notes, steps 2-7)
+ *   spawn.c    fork → setsid → join the cgroups → [setns the userns] → unshare the
+ *              namespaces → fork pid 1
+ *   userns.c   the user namespace of sandbox.native.userns, created and mapped by the host
+ *   mount.c    the mount sources, opened (and idmapped) by the host before the fork, and the
+ *              filesystem of the new pid 1 (section 6 of the design notes, steps 2-7)
  *   init.c     pid 1: accepts exec requests on the control socket, forks and watches each
  *              command itself, reaps orphans
  *   caps.c     the privilege drop of each exec (steps 9-11)
@@ -45,9 +48,36 @@ typedef struct PcNativeInit {
 int pc__native_spawn(const PcNativeInit *init, int (*attach)(void *userdata), void *userdata,
                      pid_t *ret_pid, PcError *reterr);
 
-/* mount.c: in the new mount namespace, builds the root from init->rootfs and the plan's
+/* userns.c: a new user namespace with the map "0 PC_NATIVE_USERNS_BASE PC_NATIVE_USERNS_COUNT"
+ * for uids and gids, written by this (privileged) process; returns its fd (O_CLOEXEC), which
+ * keeps it alive, for setns() and MOUNT_ATTR_IDMAP. */
+int pc__native_userns_new(int *ret_fd, PcError *reterr);
+
+/* userns.c: refuses (with a hint) when /etc/subuid or /etc/subgid delegates part of the
+ * sandboxes' host id range to someone. */
+int pc__native_userns_check_host(PcError *reterr);
+
+/* The host-side sources of a sandbox's mounts, opened by the creator in the host's mount
+ * namespace before the fork: detached mounts (open_tree(OPEN_TREE_CLONE)) with private
+ * propagation and the plan's flags, idmapped with the sandbox's user namespace when it has
+ * one (only a process privileged in the host's namespace may idmap a mount). */
+typedef struct PcNativeSources {
+        int run_dir_fd; /* O_PATH of the run dir: pid 1 (its cwd) may not be able to look the
+                           path up */
+        int lower_fd;   /* the image's root filesystem */
+        int *fds;       /* per plan mount: a detached mount, or -1 (tmpfs) */
+        size_t n;
+} PcNativeSources;
+
+/* mount.c: opens them; userns_fd < 0: no idmap. */
+int pc__native_sources_open(const PcNativeInit *init, int userns_fd, PcNativeSources *ret,
+                            PcError *reterr);
+void pc__native_sources_close(PcNativeSources *s);
+
+/* mount.c: in the new mount namespace, builds the root from the sources and the plan's
  * mounts and pivots into it. On failure returns -errno and writes the step into msg. */
-int pc__native_setup_root(const PcNativeInit *init, char *msg, size_t msg_size);
+int pc__native_setup_root(const PcNativeInit *init, const PcNativeSources *src, char *msg,
+                          size_t msg_size);
 
 /* mount.c: brings the loopback interface of the current network namespace up. */
 int pc__native_loopback_up(void);

@@ -47,9 +47,17 @@ typedef struct PcNativeBackend {
 int pc_native_backend_open(const char *state_dir, void **ret_instance, PcError *reterr);
 void pc_native_backend_close(void *instance);
 
-/* Crash cleanup: removes every sandbox under <state_dir>/run/native whose pid 1 is gone (its
- * cgroups, its run dir), and pincer cgroups with no process left that belong to no live
- * sandbox. Returns the number of sandboxes removed, or -errno with reterr. */
+/* Makes this process (the gateway) the owner of the sandboxes it creates: they are recorded
+ * with its pid and start time, torn down when the backend is closed (the gateway's
+ * shutdown), and, should it die without that (SIGKILL, a crash), by the cleanup of the next
+ * process that opens the backend. Without it (the CLI), sandboxes outlive their creator until
+ * recreated or pruned. Call once, before any backend is opened. */
+void pc_native_set_owner_process(void);
+
+/* Crash cleanup: removes every sandbox under <state_dir>/run/native whose pid 1 is gone, or
+ * whose owner process (pc_native_set_owner_process()) is gone (its pid 1 and every process in
+ * it, its cgroups, its run dir), and pincer cgroups with no process left that belong to no
+ * live sandbox. Returns the number of sandboxes removed, or -errno with reterr. */
 int pc_native_cleanup_stale(const char *state_dir, PcError *reterr);
 
 /* The plan of spec as JSON (for `sandbox explain`), with "problems" for what would stop it

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include "plan.h"
 
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 
@@ -401,16 +404,72 @@ json_t *pc_native_plan_to_json(const PcNativePlan *p)
         if (p->cpus > 0)
                 json_object_set_new(cg, "cpus", json_real(p->cpus));
 
-        return json_pack("{s:o, s:s, s:s*, s:s, s:s, s:o, s:o, s:b, s:o, s:o, s:o, s:s*, s:s, "
-                         "s:b, s:s}",
-                         "namespaces", ns, "hostname", p->hostname, "user", p->user, "workdir",
-                         p->workdir, "root",
-                         p->read_only_root ? "overlay of the image, read-only (upper: a scratch "
-                                             "tmpfs for mount points)"
-                                           : "overlay of the image (upper: the sandbox's dir)",
-                         "mounts", mounts, "capabilitiesKept", keep, "noNewPrivs", true, "rlimits",
-                         rl, "cgroupLimits", cg, "network", json_string("none (only lo, up)"),
-                         "seccompProfile", p->seccomp_profile, "pid1",
-                         "pincer helper (reaps, forks each exec)", "readOnlyRoot",
-                         p->read_only_root, "image", p->image);
+        json_t *out = json_pack(
+                "{s:o, s:s, s:s*, s:s, s:s, s:o, s:o, s:b, s:o, s:o, s:o, s:s*, s:s, s:b, s:s}",
+                "namespaces", ns, "hostname", p->hostname, "user", p->user, "workdir", p->workdir,
+                "root",
+                p->read_only_root ? "overlay of the image, read-only (upper: a scratch "
+                                    "tmpfs for mount points)"
+                                  : "overlay of the image (upper: the sandbox's dir)",
+                "mounts", mounts, "capabilitiesKept", keep, "noNewPrivs", true, "rlimits", rl,
+                "cgroupLimits", cg, "network", json_string("none (only lo, up)"), "seccompProfile",
+                p->seccomp_profile, "pid1", "pincer helper (reaps, forks each exec)",
+                "readOnlyRoot", p->read_only_root, "image", p->image);
+        if (p->namespaces & PC_NATIVE_NS_USER) {
+                char map[64];
+                snprintf(map, sizeof(map), "0 %" PRIu32 " %" PRIu32, PC_NATIVE_USERNS_BASE,
+                         PC_NATIVE_USERNS_COUNT);
+                json_object_set_new(
+                        out, "userns",
+                        json_pack("{s:s, s:s, s:s, s:s}", "uidMap", map, "gidMap", map,
+                                  "idmappedMounts",
+                                  "the image (lower layer of the root), the workspace, the binds "
+                                  "and the generated files: id N on disk is id N inside",
+                                  "upperOwner",
+                                  "the writable root's upper dir belongs to the host ids of the "
+                                  "map"));
+        }
+        return out;
+}
+
+size_t pc_native_subid_overlap(const char *text, uint32_t base, uint32_t count)
+{
+        size_t line = 0;
+        uint64_t lo = base, hi = (uint64_t) base + count; /* [lo, hi) */
+        for (const char *p = text; p && *p;) {
+                line++;
+                const char *eol = strchr(p, '\n');
+                size_t len = eol ? (size_t) (eol - p) : strlen(p);
+                /* name:start:count; the name may be anything but ':' */
+                const char *c1 = *p == '#' ? NULL : memchr(p, ':', len);
+                if (c1) {
+                        char num[2][24] = {};
+                        const char *f = c1 + 1, *end = p + len;
+                        bool ok = true;
+                        for (int i = 0; i < 2 && ok; i++) {
+                                const char *e = i == 0 ? memchr(f, ':', (size_t) (end - f)) : end;
+                                if (!e || e == f || (size_t) (e - f) >= sizeof(num[i]))
+                                        ok = false;
+                                else {
+                                        memcpy(num[i], f, (size_t) (e - f));
+                                        f = e + 1;
+                                }
+                        }
+                        uint64_t v[2];
+                        for (int i = 0; i < 2 && ok; i++) {
+                                char *e;
+                                errno = 0;
+                                unsigned long long x = strtoull(num[i], &e, 10);
+                                ok = num[i][0] >= '0' && num[i][0] <= '9' && !*e && !errno &&
+                                     x <= UINT32_MAX;
+                                v[i] = x;
+                        }
+                        if (ok && v[1] > 0 && v[0] < hi && v[0] + v[1] > lo)
+                                return line;
+                }
+                if (!eol)
+                        break;
+                p = eol + 1;
+        }
+        return 0;
 }

@@ -61,6 +61,17 @@ typedef struct PcNativeRlimit {
 #define PC_NATIVE_NS_IPC  (1u << 4)
 #define PC_NATIVE_NS_USER (1u << 5)
 
+/* The user namespace of a sandbox with sandbox.native.userns (docs/sandbox.md): ids
+ * 0..PC_NATIVE_USERNS_COUNT-1 inside are host ids PC_NATIVE_USERNS_BASE + id, for uids and
+ * gids alike; the same range for every sandbox (like Docker's userns-remap). 2^30 lies above
+ * every range useradd delegates in /etc/subuid (SUB_UID_MAX 600100000) and below 2^31, which
+ * some tools take as negative; the backend refuses to start when /etc/subuid or /etc/subgid
+ * delegates any of it. The image, the workspace and the binds are mounted idmapped with the
+ * same map, so an id N on disk is N inside, and a file sandbox uid N writes there is host
+ * uid N. */
+#define PC_NATIVE_USERNS_BASE  UINT32_C(1073741824)
+#define PC_NATIVE_USERNS_COUNT UINT32_C(65536)
+
 typedef struct PcNativePlan {
         char *name;              /* spec->name */
         char *image;             /* spec->image */
@@ -107,6 +118,11 @@ int pc_native_plan_build(const PcSandboxSpec *spec, PcNativePlan **ret, PcError 
 
 PcNativePlan *pc_native_plan_free(PcNativePlan *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(PcNativePlan *, pc_native_plan_free);
+
+/* Does a /etc/subuid or /etc/subgid text ("name:start:count" lines) delegate any id of
+ * [base, base + count)? Returns the 1-based line number of the first such entry, 0 when none;
+ * comment lines ('#') and lines that do not parse are skipped (they delegate nothing). */
+size_t pc_native_subid_overlap(const char *text, uint32_t base, uint32_t count);
 
 /* The plan as JSON for `sandbox explain`: namespaces, root, mounts (with /proc and /dev),
  * user, capabilities kept, rlimits, cgroup limits, hostname, files. New reference. */

@@ -2,8 +2,13 @@
 /*
  * Starting a native sandbox's pid 1:
  *
+ *   caller: [creates and maps the user namespace (userns.c)], opens the mount sources
+ *           (mount.c: detached mounts, idmapped with that namespace)
  *   caller ── fork ──► middle: stdio → /dev/null, setsid, join the cgroups (attach callback,
- *                      so pid 1 is born inside them), unshare(mnt|pid|net|uts|ipc),
+ *                      so pid 1 is born inside them; from inside a user namespace the host's
+ *                      cgroupfs is not writable, P11), [setns into the user namespace and
+ *                      become its uid/gid 0], unshare(mnt|pid|net|uts|ipc) (owned by the user
+ *                      namespace when there is one),
  *                      fork ──► pid 1: close every inherited fd but its own, build the root
  *                      (mount.c), lo up, report "ready" on a pipe, serve (init.c)
  *                      middle: reports pid 1's host pid on a pipe, _exit(0)
@@ -13,11 +18,9 @@
  * see ordinary processes. pid 1's parent becomes the host's init (or subreaper): the sandbox
  * outlives the process that created it. The control socket is bound on the host path before
  * anything moves, and pid 1 keeps the listening fd.
- *
- * Not done (yet): a user namespace (spec->userns) — it needs idmapped mounts for the
- * workspace and the overlay (design notes P4, P5); the backend refuses it.
  */
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -29,6 +32,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include "base/alloc.h"
 #include "native-internal.h"
 
 typedef struct Ready {
@@ -55,25 +59,57 @@ static void close_all_but(const int *keep, size_t n)
         }
 }
 
-static _noreturn_ void pid1(const PcNativeInit *init, int listen_fd, int ready_fd)
+/* AppArmor's "change profile on exec" for every command pid 1 starts: the attribute is
+ * copied by fork and applied by each command's execve. */
+static int apparmor_onexec(const char *profile)
+{
+        int fd = open("/proc/self/attr/apparmor/exec", O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                fd = open("/proc/self/attr/exec", O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        char buf[512];
+        int n = snprintf(buf, sizeof(buf), "exec %s", profile);
+        int r = 0;
+        if (n <= 0 || (size_t) n >= sizeof(buf))
+                r = -ENAMETOOLONG;
+        else if (write(fd, buf, (size_t) n) != n)
+                r = -errno;
+        close(fd);
+        return r;
+}
+
+static _noreturn_ void pid1(const PcNativeInit *init, PcNativeSources *src, int *keep,
+                            size_t n_keep, int ready_fd)
 {
         /* Named before "ready": the backend recognises its pid 1 by this name. */
         (void) prctl(PR_SET_NAME, PC_NATIVE_INIT_COMM, 0, 0, 0);
-        int keep[] = {listen_fd, ready_fd};
-        close_all_but(keep, ELEMENTSOF(keep));
+        close_all_but(keep, n_keep);
         Ready rd = {};
-        int r = pc__native_setup_root(init, rd.msg, sizeof(rd.msg));
+        int r = pc__native_setup_root(init, src, rd.msg, sizeof(rd.msg));
+        /* Nothing of the host stays open in pid 1. */
+        close(src->run_dir_fd);
+        close(src->lower_fd);
+        for (size_t i = 0; i < src->n; i++)
+                if (src->fds[i] >= 0)
+                        close(src->fds[i]);
         if (r == 0) {
                 r = pc__native_loopback_up();
                 if (r < 0)
                         snprintf(rd.msg, sizeof(rd.msg), "bring lo up");
+        }
+        if (r == 0 && init->plan->apparmor_profile) {
+                r = apparmor_onexec(init->plan->apparmor_profile);
+                if (r < 0)
+                        snprintf(rd.msg, sizeof(rd.msg), "apply apparmorProfile '%s'",
+                                 init->plan->apparmor_profile);
         }
         rd.err = r;
         (void) !write(ready_fd, &rd, sizeof(rd));
         if (r < 0)
                 _exit(1);
         close(ready_fd);
-        pc__native_init_main(init, listen_fd);
+        pc__native_init_main(init, keep[0]);
 }
 
 static int bind_control(const char *run_dir, PcError *reterr)
@@ -100,25 +136,58 @@ static int bind_control(const char *run_dir, PcError *reterr)
         return fd;
 }
 
+enum { STEP_CGROUP = 1, STEP_USERNS, STEP_CHDIR, STEP_UNSHARE, STEP_FORK };
+
+/* In the middle process, with a user namespace: enter it and become its root (its uid 0 is
+ * the host's PC_NATIVE_USERNS_BASE), with no supplementary groups (they are not mapped). */
+static int enter_userns(int userns_fd)
+{
+        if (setns(userns_fd, CLONE_NEWUSER) < 0 || setgroups(0, NULL) < 0 ||
+            setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+                return -errno;
+        return 0;
+}
+
 int pc__native_spawn(const PcNativeInit *init, int (*attach)(void *userdata), void *userdata,
                      pid_t *ret_pid, PcError *reterr)
 {
         _cleanup_close_ int listen_fd = bind_control(init->run_dir, reterr);
         if (listen_fd < 0)
                 return listen_fd;
+        _cleanup_close_ int userns_fd = -1;
+        if (init->plan->namespaces & PC_NATIVE_NS_USER) {
+                int r = pc__native_userns_new(&userns_fd, reterr);
+                if (r < 0)
+                        return r;
+        }
+        _cleanup_(pc__native_sources_close)
+                PcNativeSources src = {.run_dir_fd = -1, .lower_fd = -1};
+        int r = pc__native_sources_open(init, userns_fd, &src, reterr);
+        if (r < 0)
+                return r;
         int ready[2], pidp[2];
         if (pipe2(ready, O_CLOEXEC) < 0)
                 return pc_error_set(reterr, -errno, "pipe: %s", strerror(errno));
         if (pipe2(pidp, O_CLOEXEC) < 0) {
-                int r = -errno;
+                r = -errno;
                 close(ready[0]);
                 close(ready[1]);
                 return pc_error_set(reterr, r, "pipe: %s", strerror(-r));
         }
         _cleanup_close_ int ready_r = ready[0], pid_r = pidp[0];
+        /* What pid 1 keeps (listen_fd first), gathered before the fork: no allocation after. */
+        _cleanup_free_ int *keep = xcalloc(src.n + 4, sizeof(int));
+        size_t n_keep = 0;
+        keep[n_keep++] = listen_fd;
+        keep[n_keep++] = ready[1];
+        keep[n_keep++] = src.run_dir_fd;
+        keep[n_keep++] = src.lower_fd;
+        for (size_t i = 0; i < src.n; i++)
+                if (src.fds[i] >= 0)
+                        keep[n_keep++] = src.fds[i];
         pid_t mid = fork();
         if (mid < 0) {
-                int r = -errno;
+                r = -errno;
                 close(ready[1]);
                 close(pidp[1]);
                 return pc_error_set(reterr, r, "fork: %s", strerror(-r));
@@ -134,34 +203,49 @@ int pc__native_spawn(const PcNativeInit *init, int (*attach)(void *userdata), vo
                 int log = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
                 (void) dup2(log >= 0 ? log : null, 2);
                 (void) setsid();
-                int32_t res = 0;
+                int32_t res[2] = {0, 0}; /* pid or -errno, step */
                 if (attach(userdata) < 0)
-                        res = -EIO;
+                        res[0] = -EIO, res[1] = STEP_CGROUP;
+                else if (userns_fd >= 0 && (res[0] = enter_userns(userns_fd)) < 0)
+                        res[1] = STEP_USERNS;
+                /* The cwd (the run dir, entered by fd: with a user namespace the path may not
+                 * be searchable) moves into the new mount namespace's copy with the unshare. */
+                else if (fchdir(src.run_dir_fd) < 0)
+                        res[0] = -errno, res[1] = STEP_CHDIR;
                 else if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS |
                                  CLONE_NEWIPC) < 0)
-                        res = -errno;
-                if (res == 0) {
+                        res[0] = -errno, res[1] = STEP_UNSHARE;
+                if (res[0] == 0) {
                         pid_t child = fork();
                         if (child == 0) {
                                 close(pidp[1]);
-                                pid1(init, listen_fd, ready[1]);
+                                pid1(init, &src, keep, n_keep, ready[1]);
                         }
-                        res = child < 0 ? -errno : child;
+                        res[0] = child < 0 ? -errno : child;
+                        res[1] = STEP_FORK;
                 }
-                (void) !write(pidp[1], &res, sizeof(res));
+                (void) !write(pidp[1], res, sizeof(res));
                 _exit(0);
         }
         close(ready[1]);
         close(pidp[1]);
         while (waitpid(mid, NULL, 0) < 0 && errno == EINTR)
                 ;
-        int32_t pid = 0;
-        if (read(pid_r, &pid, sizeof(pid)) != (ssize_t) sizeof(pid))
+        int32_t res[2] = {};
+        if (read(pid_r, res, sizeof(res)) != (ssize_t) sizeof(res))
                 return pc_error_set(reterr, -EIO, "starting the sandbox failed");
-        if (pid < 0)
+        pid_t pid = res[0];
+        if (pid < 0) {
+                static const char *const steps[] = {"",
+                                                    "joining the cgroups",
+                                                    "entering the user namespace",
+                                                    "entering the run dir",
+                                                    "unshare",
+                                                    "fork"};
                 return pc_error_set(reterr, pid, "%s: %s",
-                                    pid == -EIO ? "joining the cgroups" : "unshare",
+                                    steps[res[1] >= 0 && res[1] <= STEP_FORK ? res[1] : 0],
                                     strerror(-pid));
+        }
         Ready rd = {};
         struct pollfd p = {.fd = ready_r, .events = POLLIN};
         int n = poll(&p, 1, 30000);
