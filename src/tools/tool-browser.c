@@ -120,10 +120,6 @@ int pc_tool_browser(const PcToolCall *call, PcToolResult *ret, PcError *reterr)
 
         PcBrowserResult res;
         int r = pc_browser_invoke(&o, call->args, &res, reterr);
-        /* An entry point without a process registry (the CLI) ends with the call: so does its
-         * browser, which must not outlive the sandbox manager or the process. */
-        if (!call->processes)
-                pc_browser_stop_key(key);
         if (r < 0)
                 return r;
         json_decref(ret->content);
