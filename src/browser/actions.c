@@ -249,14 +249,14 @@ static int press_key(PcBrowser *b, const char *sid, const char *name, int timeou
                 k = (Key){.key = one, .text = one, .vk = (unsigned char) one[0]};
         }
         int r = pc_cdp_call(b->cdp, sid, "Input.dispatchKeyEvent",
-                            json_pack("{s:s,s:s,s:s?,s:s?,s:i}", "type",
+                            json_pack("{s:s,s:s,s:s*,s:s*,s:i}", "type",
                                       k.text ? "keyDown" : "rawKeyDown", "key", k.key, "code",
                                       k.code, "text", k.text, "windowsVirtualKeyCode", k.vk),
                             timeout_ms, NULL, reterr);
         if (r < 0)
                 return r;
         return pc_cdp_call(b->cdp, sid, "Input.dispatchKeyEvent",
-                           json_pack("{s:s,s:s,s:s?,s:i}", "type", "keyUp", "key", k.key, "code",
+                           json_pack("{s:s,s:s,s:s*,s:i}", "type", "keyUp", "key", k.key, "code",
                                      k.code, "windowsVirtualKeyCode", k.vk),
                            timeout_ms, NULL, reterr);
 }

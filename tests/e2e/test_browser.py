@@ -50,6 +50,11 @@ PAGE = """<!doctype html>
   <button id="go" onclick="document.getElementById('msg').textContent = 'Clicked!';
       document.getElementById('box').style.background = 'rgb(0, 0, 255)';
       console.log('clicked', 1)">Change it</button>
+  <input id="name" placeholder="Your name"
+      oninput="document.getElementById('echo').textContent = 'Hi ' + this.value">
+  <p id="echo"></p>
+  <div style="height: 3000px"></div>
+  <p>The end</p>
 </body></html>
 """
 
@@ -257,9 +262,11 @@ def any_env(request, tmp_path, browser_store):
     yield from _env(tmp_path, browser_store, request.param)
 
 
-def browser(g, agent=None, **args):
+def browser(g, agent=None, expect_ok=True, **args):
     status, body = g.invoke("browser", args, agent=agent)
     assert status == 200, body
+    if expect_ok:  # a failed action is a result with details.ok false
+        assert (body["result"].get("details") or {}).get("ok", True) is not False, body
     return body
 
 
@@ -317,7 +324,7 @@ def test_agent_server_snapshot_click_screenshot(any_env):
 
     full = browser(g, action="screenshot", fullPage=True)
     w, h, _, _ = decode_png(base64.b64decode(image_of(full)["data"]))
-    assert w >= 1 and h >= 1
+    assert w == 1280 and h > 3000, (w, h)  # the whole page, not the viewport
 
     cons = browser(g, action="console")
     assert any(m["text"] == "clicked 1" for m in cons["result"]["details"]["messages"]), cons
@@ -347,7 +354,8 @@ def test_browser_cannot_reach_the_host(any_env):
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     try:
         g = env.gateway(env.sandboxed_config())
-        body = browser(g, action="navigate", targetUrl=f"http://127.0.0.1:{port}/")
+        body = browser(g, action="navigate", targetUrl=f"http://127.0.0.1:{port}/",
+                       expect_ok=False)
         assert body["result"]["details"]["ok"] is False, body
         assert "net::ERR_" in text_of(body), body
         snap = text_of(browser(g, action="snapshot"))
@@ -413,7 +421,7 @@ def test_missing_chromium_names_the_image_command(tmp_path, browser_store):
     try:
         body = browser(g, action="status")
         assert not body["result"]["details"]["running"]
-        body = browser(g, action="navigate", targetUrl="about:blank")
+        body = browser(g, action="navigate", targetUrl="about:blank", expect_ok=False)
         assert body["result"]["details"]["ok"] is False, body
         msg = text_of(body)
         assert "not installed in the sandbox image" in msg or "did not start" in msg, msg
@@ -454,6 +462,15 @@ def test_host_browser_headless_private_profile(tmp_path):
         profile = Path(next(a for a in cmd if a.startswith(b"--user-data-dir="))
                        .split(b"=", 1)[1].decode())
         assert profile.is_dir() and (profile.stat().st_mode & 0o077) == 0, profile
+        # type into a field by ref, press keys, scroll
+        box = re.search(r'textbox "Your name" value="" \[ref=(e\d+)\]', text_of(body)).group(1)
+        browser(g, action="act", request={"kind": "type", "ref": box, "text": "Ada"})
+        browser(g, action="act", request={"kind": "press", "key": "Backspace"})
+        snap = text_of(browser(g, action="snapshot"))
+        assert '"Hi Ad"' in snap and 'value="Ad"' in snap, snap
+        browser(g, action="act", request={"kind": "scroll", "deltaY": 1000})
+        y = browser(g, action="act", request={"kind": "evaluate", "fn": "() => window.scrollY"})
+        assert y["result"]["details"]["result"] > 0, y
         # evaluate is allowed by default (browser.evaluateEnabled)
         ev = browser(g, action="act", request={"kind": "evaluate", "fn": "() => document.title"})
         assert ev["result"]["details"]["result"] == "Pincer browser test", ev
@@ -473,3 +490,25 @@ def test_host_browser_headless_private_profile(tmp_path):
         g.stop()
     assert wait_gone("--user-data-dir=/tmp/pincer-browser-"), "Chromium outlived the gateway"
     assert not profile.exists(), "the private profile was left behind"
+
+
+def test_host_evaluate_disabled(tmp_path):
+    if not shutil.which("chromium"):
+        pytest.fail("chromium is not installed on the host (apt-get install chromium)")
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    cfg = tmp_path / "pincer.json5"
+    cfg.write_text(f"""{{
+  browser: {{ headless: true, evaluateEnabled: false }},
+  agents: {{ list: [ {{ id: "main", workspace: "{ws}", tools: {{ allow: ["browser"] }} }} ] }},
+}}""")
+    g = Gateway(tmp_path, cfg)
+    try:
+        body = browser(g, action="act", request={"kind": "evaluate", "fn": "() => 1"},
+                       expect_ok=False)
+        d = body["result"]["details"]
+        assert d["ok"] is False and d["code"] == "ACT_EVALUATE_DISABLED", body
+        assert "browser.evaluateEnabled" in text_of(body)
+    finally:
+        g.stop()
+    assert wait_gone("--user-data-dir=/tmp/pincer-browser-")
