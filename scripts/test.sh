@@ -25,10 +25,14 @@ if [ "$(id -u)" -eq 0 ]; then
         PINCER_STATE_DIR="$PINCER_NATIVE_IMAGE_STORE" build/release/pincer image build openclaw-sandbox:bookworm-slim
     fi
     # The browser tool's images (Chromium from Debian), each built once and kept: about 40 s
-    # for Docker and 50 s for native from the base images.
-    scripts/sandbox-browser-setup.sh --docker
-    PINCER=build/release/pincer PINCER_STATE_DIR="$PINCER_NATIVE_IMAGE_STORE" \
-        scripts/sandbox-browser-setup.sh --native
+    # for Docker and 50 s for native, from the base images.
+    scripts/sandbox-browser-setup.sh
+    if ! PINCER_STATE_DIR="$PINCER_NATIVE_IMAGE_STORE" build/release/pincer image list --json 2>/dev/null |
+            grep -q '"openclaw-sandbox-browser:bookworm-slim"'; then
+        PINCER_STATE_DIR="$PINCER_NATIVE_IMAGE_STORE" build/release/pincer image build \
+            openclaw-sandbox-browser:bookworm-slim --from openclaw-sandbox:bookworm-slim \
+            --packages "chromium fonts-dejavu-core fonts-liberation"
+    fi
     export PINCER_REQUIRE_NATIVE=1
 elif scripts/docker-env.sh >/dev/null 2>&1 && scripts/sandbox-image.sh >/dev/null 2>&1; then
     export PINCER_REQUIRE_DOCKER=1

@@ -232,7 +232,7 @@ def docker_browser_image():
     if subprocess.run(["docker", "image", "inspect", BROWSER_IMAGE],
                       capture_output=True).returncode != 0:
         r = subprocess.run([str(Path(__file__).resolve().parents[2] / "scripts" /
-                                "sandbox-browser-setup.sh"), "--docker"],
+                                "sandbox-browser-setup.sh")],
                            capture_output=True, text=True, timeout=1800)
         assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     return BROWSER_IMAGE
