@@ -151,11 +151,23 @@ static int write_all(PcCdp *c, const char *data, size_t len, int64_t deadline, P
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0 && errno == EAGAIN) {
-                        struct pollfd p = {.fd = c->wfd, .events = POLLOUT};
+                        /* Keep reading meanwhile: a browser (or the exec relaying for it) may
+                         * only take our command once its own output has gone somewhere. */
+                        struct pollfd p[2] = {{.fd = c->wfd, .events = POLLOUT},
+                                              {.fd = c->rfd, .events = POLLIN}};
                         int t = left_ms(deadline);
-                        if (t == 0 || poll(&p, 1, t) == 0)
+                        if (t == 0 || poll(p, 2, t) == 0)
                                 return pc_error_set(reterr, -ETIMEDOUT,
                                                     "the browser does not read its commands");
+                        if ((p[1].revents & POLLIN) && c->in.len <= PC_CDP_MESSAGE_MAX) {
+                                pc_buf_grow(&c->in, 64 * 1024);
+                                ssize_t k = read(c->rfd, c->in.buf + c->in.len,
+                                                 c->in.alloc - c->in.len - 1);
+                                if (k > 0) {
+                                        c->in.len += (size_t) k;
+                                        c->in.buf[c->in.len] = '\0';
+                                }
+                        }
                         continue;
                 }
                 c->dead = true;
@@ -187,6 +199,11 @@ static int read_message(PcCdp *c, int64_t deadline, PcCdpMessage *ret, PcError *
                         memmove(c->in.buf, nul + 1, c->in.len - n - 1);
                         pc_buf_setlen(&c->in, c->in.len - n - 1);
                         c->scan = 0;
+                        if (c->in.len == 0 && c->in.alloc > 4u * 1024u * 1024u) {
+                                /* do not keep a screenshot's worth of buffer per browser */
+                                pc_buf_release(&c->in);
+                                pc_buf_init(&c->in);
+                        }
                         if (r < 0) {
                                 c->dead = true;
                                 return pc_error_prefix(reterr, "browser protocol error: ");
@@ -312,7 +329,9 @@ void pc_cdp_drain(PcCdp *c)
 {
         PcError err = PC_ERROR_INIT;
         PcCdpMessage m;
-        while (!c->dead && read_message(c, 0, &m, &err) > 0) {
+        /* bounded: a page that logs without end must not keep us here */
+        int64_t until = now_ms() + PC_CDP_DRAIN_MS;
+        while (!c->dead && now_ms() < until && read_message(c, 0, &m, &err) > 0) {
                 if (m.id < 0)
                         dispatch(c, &m);
                 pc_cdp_message_release(&m);

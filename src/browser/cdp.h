@@ -61,5 +61,8 @@ int pc_cdp_call(PcCdp *c, const char *session_id, const char *method, json_t *pa
 void pc_cdp_expect(PcCdp *c, const char *session_id, const char *method);
 int pc_cdp_wait(PcCdp *c, int timeout_ms, PcError *reterr);
 
-/* Reads and dispatches whatever events are already waiting, without blocking. */
+/* Reads and dispatches whatever events are already waiting, without blocking, for at most
+ * PC_CDP_DRAIN_MS. Between calls nobody reads: events wait in the socket (and, when it is full,
+ * in Chromium), and the next call drains them first. */
+#define PC_CDP_DRAIN_MS 250
 void pc_cdp_drain(PcCdp *c);

@@ -157,6 +157,48 @@ static void test_messages_in_pieces(void **state)
         json_decref(res);
 }
 
+/* A peer that takes a command only after its own output went out (like the Docker exec
+ * relaying both ways on one thread): the client keeps reading while its command waits. */
+static void *chatty_peer(void *arg)
+{
+        Peer *p = arg;
+        char ev[1024];
+        int n = snprintf(ev, sizeof(ev), "{\"method\":\"Log.x\",\"params\":{\"pad\":\"%0900d\"}}",
+                         0);
+        for (int i = 0; i < 2000; i++) /* ~2 MB: more than any socket buffer */
+                if (write(p->fd, ev, (size_t) n + 1) != n + 1)
+                        return NULL;
+        /* then take the whole command, up to its NUL */
+        char buf[65536];
+        for (bool end = false; !end;) {
+                ssize_t k = read(p->fd, buf, sizeof(buf));
+                if (k <= 0)
+                        return NULL;
+                end = memchr(buf, '\0', (size_t) k) != NULL;
+        }
+        say(p, "{\"id\":1,\"result\":{}}");
+        return NULL;
+}
+
+static void test_big_command_to_a_chatty_peer(void **state)
+{
+        Peer *p = *state;
+        pthread_t t;
+        pthread_create(&t, NULL, chatty_peer, p);
+        usleep(50 * 1000);
+        size_t len = 1024 * 1024;
+        char *text = malloc(len + 1);
+        memset(text, 'a', len);
+        text[len] = '\0';
+        PcError err = PC_ERROR_INIT;
+        assert_int_equal(pc_cdp_call(p->c, NULL, "Input.insertText",
+                                     json_pack("{s:s}", "text", text), 10000, NULL, &err),
+                         0);
+        free(text);
+        pthread_join(t, NULL);
+        assert_int_equal(p->events, 2000);
+}
+
 static void test_peer_goes_away(void **state)
 {
         Peer *p = *state;
@@ -219,6 +261,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_expect_sees_event_during_call, setup,
                                                 teardown),
                 cmocka_unit_test_setup_teardown(test_messages_in_pieces, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_big_command_to_a_chatty_peer, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_peer_goes_away, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_garbage_ends_the_connection, setup, teardown),
                 cmocka_unit_test(test_parse_shapes),
