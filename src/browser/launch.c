@@ -6,7 +6,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -43,10 +45,51 @@ static void host_kill(PcBrowserProcess *p)
         (void) kill(-p->pid, SIGKILL);
 }
 
+/* Chromium on the host never runs as root: a gateway running as root starts it as nobody, which
+ * also lets Chromium use its own sandbox (user namespaces) instead of --no-sandbox. */
+#define PC_BROWSER_HOST_UID 65534
+#define PC_BROWSER_HOST_GID 65534
+
 static int host_start(void *userdata, const char *const *argv, int *ret_fd,
                       PcBrowserProcess **ret_proc, PcError *reterr)
 {
         (void) userdata;
+        const char *profile = NULL;
+        for (size_t i = 0; argv[i]; i++)
+                if (startswith(argv[i], "--user-data-dir="))
+                        profile = argv[i] + strlen("--user-data-dir=");
+        bool drop = geteuid() == 0;
+        if (drop && profile && chown(profile, PC_BROWSER_HOST_UID, PC_BROWSER_HOST_GID) < 0)
+                return pc_error_set(reterr, -errno,
+                                    "cannot give the browser profile %s to uid %d: %s", profile,
+                                    PC_BROWSER_HOST_UID, strerror(errno));
+        /* A small environment of its own: the gateway's (tokens, API keys) stays out of reach of
+         * a compromised renderer. Built before fork: the child only calls async-signal-safe
+         * functions. */
+        char env_path[1024], env_home[4200], env_display[512], env_wayland[512], env_xdg[1024];
+        const char *envp[8];
+        size_t ne = 0;
+        const char *v = getenv("PATH");
+        snprintf(env_path, sizeof(env_path), "PATH=%s",
+                 v && strlen(v) < 1000 ? v : "/usr/local/bin:/usr/bin:/bin");
+        envp[ne++] = env_path;
+        snprintf(env_home, sizeof(env_home), "HOME=%s", profile ? profile : "/tmp");
+        envp[ne++] = env_home;
+        envp[ne++] = "LANG=C.UTF-8";
+        if ((v = getenv("DISPLAY")) && strlen(v) < 400) {
+                snprintf(env_display, sizeof(env_display), "DISPLAY=%s", v);
+                envp[ne++] = env_display;
+        }
+        if ((v = getenv("WAYLAND_DISPLAY")) && strlen(v) < 400) {
+                snprintf(env_wayland, sizeof(env_wayland), "WAYLAND_DISPLAY=%s", v);
+                envp[ne++] = env_wayland;
+        }
+        if ((v = getenv("XDG_RUNTIME_DIR")) && strlen(v) < 900) {
+                snprintf(env_xdg, sizeof(env_xdg), "XDG_RUNTIME_DIR=%s", v);
+                envp[ne++] = env_xdg;
+        }
+        envp[ne] = NULL;
+
         int sv[2];
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
                 return pc_error_set(reterr, -errno, "socketpair: %s", strerror(errno));
@@ -69,6 +112,13 @@ static int host_start(void *userdata, const char *const *argv, int *ret_fd,
         }
         if (pid == 0) {
                 (void) setpgid(0, 0);
+                if (drop && (setgroups(0, NULL) < 0 || setgid(PC_BROWSER_HOST_GID) < 0 ||
+                             setuid(PC_BROWSER_HOST_UID) < 0)) {
+                        int e = errno;
+                        (void) !write(err_pipe[1], &e, sizeof(e));
+                        _exit(127);
+                }
+                /* after the uid change, which clears it */
                 (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
                 if (getppid() != parent)
                         _exit(127);
@@ -80,7 +130,7 @@ static int host_start(void *userdata, const char *const *argv, int *ret_fd,
                 sigemptyset(&all);
                 (void) sigprocmask(SIG_SETMASK, &all, NULL);
                 (void) signal(SIGPIPE, SIG_DFL);
-                execvp(argv[0], (char *const *) argv);
+                execvpe(argv[0], (char *const *) argv, (char *const *) envp);
                 int e = errno;
                 (void) !write(err_pipe[1], &e, sizeof(e));
                 _exit(127);

@@ -103,12 +103,14 @@ int pc_tool_browser(const PcToolCall *call, PcToolResult *ret, PcError *reterr)
                 const char *display = getenv("DISPLAY"), *wayland = getenv("WAYLAND_DISPLAY");
                 o.headless = bool_or(host, "headless", false) ||
                              !((display && *display) || (wayland && *wayland));
-                /* Chromium refuses to run as root with its own sandbox */
-                o.no_sandbox = bool_or(host, "noSandbox", false) || geteuid() == 0;
+                /* as root the launcher runs it as nobody, with Chromium's own sandbox */
+                o.no_sandbox = bool_or(host, "noSandbox", false);
                 o.auto_start = true;
                 o.start_timeout_ms = PC_BROWSER_DEFAULT_START_MS;
                 o.missing_hint = "Install it (`apt-get install chromium`) or set "
-                                 "browser.executablePath";
+                                 "browser.executablePath; if it exits at once because its own "
+                                 "sandbox cannot start here (no user namespaces), set "
+                                 "browser.noSandbox";
                 o.launcher = pc_browser_host_launcher;
                 size_t i;
                 const json_t *a;

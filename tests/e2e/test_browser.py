@@ -462,6 +462,12 @@ def test_host_browser_headless_private_profile(tmp_path):
         profile = Path(next(a for a in cmd if a.startswith(b"--user-data-dir="))
                        .split(b"=", 1)[1].decode())
         assert profile.is_dir() and (profile.stat().st_mode & 0o077) == 0, profile
+        status = Path(f"/proc/{pids[0]}/status").read_text()
+        if os.geteuid() == 0:  # never root: nobody, with Chromium's own sandbox
+            assert re.search(r"^Uid:\s+65534\s", status, re.M), status
+            assert "--no-sandbox" not in b" ".join(cmd).decode()
+        environ = Path(f"/proc/{pids[0]}/environ").read_bytes().split(b"\0")
+        assert not [e for e in environ if e.startswith(b"PINCER_")], environ
         # type into a field by ref, press keys, scroll
         box = re.search(r'textbox "Your name" value="" \[ref=(e\d+)\]', text_of(body)).group(1)
         browser(g, action="act", request={"kind": "type", "ref": box, "text": "Ada"})
