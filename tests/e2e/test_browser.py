@@ -518,3 +518,35 @@ def test_host_evaluate_disabled(tmp_path):
     finally:
         g.stop()
     assert wait_gone("--user-data-dir=/tmp/pincer-browser-")
+
+
+def test_host_missing_executable_says_what_to_do(tmp_path):
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    cfg = tmp_path / "pincer.json5"
+    cfg.write_text(f"""{{
+  browser: {{ headless: true, executablePath: "/nonexistent/chromium" }},
+  agents: {{ list: [ {{ id: "main", workspace: "{ws}", tools: {{ allow: ["browser"] }} }} ] }},
+}}""")
+    g = Gateway(tmp_path, cfg)
+    try:
+        body = browser(g, action="snapshot", expect_ok=False)
+        msg = text_of(body)
+        assert body["result"]["details"]["ok"] is False, body
+        assert "/nonexistent/chromium" in msg and "not installed on the gateway host" in msg, msg
+        assert "apt-get install chromium" in msg and "browser.executablePath" in msg, msg
+        assert not browser(g, action="status")["result"]["details"]["running"]
+    finally:
+        g.stop()
+
+
+def test_sandbox_autostart_off(env):
+    g = env.gateway(env.sandboxed_config("autoStart: false"))
+    body = browser(g, action="navigate", targetUrl="about:blank", expect_ok=False)
+    assert "autoStart is off" in text_of(body), body
+    assert not browser(g, action="status")["result"]["details"]["running"]
+    st = browser(g, action="start")["result"]["details"]
+    assert st["running"] and st["started"], st
+    assert '"ok"' in text_of(browser(g, action="navigate", targetUrl="data:text/html,ok"))
+    assert browser(g, action="stop")["result"]["details"]["stopped"] is True
+    assert not browser(g, action="status")["result"]["details"]["running"]
