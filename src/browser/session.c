@@ -357,12 +357,20 @@ static void for_each(void (*fn)(PcBrowser *b, const void *arg), const void *arg)
         free(copy);
 }
 
+/* A stopped browser keeps its registry entry (small) but not its console messages. */
+static void stop_and_forget(PcBrowser *b)
+{
+        pc_browser_stop(b);
+        json_decref(b->console);
+        b->console = NULL;
+}
+
 static void stop_if_key(PcBrowser *b, const void *arg)
 {
         if (!arg || streq(b->key, arg)) {
                 if (b->cdp)
                         log_debug("browser of %s stopped", b->key);
-                pc_browser_stop(b);
+                stop_and_forget(b);
         }
 }
 
@@ -372,7 +380,7 @@ static void stop_if_idle(PcBrowser *b, const void *arg)
         if (b->cdp && b->idle_stop_ms > 0 &&
             pc_browser_now_ms() - b->last_used_ms > b->idle_stop_ms) {
                 log_info("browser of %s idle for %d ms, stopped", b->key, b->idle_stop_ms);
-                pc_browser_stop(b);
+                stop_and_forget(b);
         }
 }
 

@@ -373,7 +373,8 @@ def test_family_agent_is_refused(env):
     assert "browser" in body["error"]["message"], body
 
 
-def test_killed_chromium_restarts_and_none_is_left(env):
+def test_killed_chromium_restarts_and_none_is_left(any_env):
+    env = any_env
     g = env.gateway(env.sandboxed_config())
     browser(g, action="navigate", targetUrl="data:text/html,<p>one</p>")
     pids = [p for p in chromium_pids("--remote-debugging-pipe") if in_sandbox(p, env)]
@@ -407,11 +408,17 @@ def test_killed_chromium_restarts_and_none_is_left(env):
 
 
 def in_sandbox(pid, env):
-    """Whether pid runs in one of this test's native sandboxes (its cgroup names the sandbox)."""
+    """Whether pid runs in this test's sandbox: its cgroup names the native sandbox, or the
+    Docker container's id."""
     try:
-        return env.prefix in Path(f"/proc/{pid}/cgroup").read_text()
+        cg = Path(f"/proc/{pid}/cgroup").read_text()
     except OSError:
         return False
+    if env.backend == "native":
+        return env.prefix in cg
+    r = subprocess.run(["docker", "ps", "-q", "--no-trunc", "--filter", f"name={env.prefix}"],
+                       capture_output=True, text=True)
+    return any(cid and cid in cg for cid in r.stdout.split())
 
 
 def test_missing_chromium_names_the_image_command(tmp_path, browser_store):
