@@ -1,17 +1,19 @@
 """The browser tool with a real Chromium (docs/browser.md; gateway spec 3.10, sandbox spec 1.13).
 
-Sandboxed sessions: Chromium runs inside the session's native sandbox (network none), started
-through the backend's exec with CDP on a pipe. The agent serves a page from inside its sandbox
-(exec background), the browser reads it, clicks, and takes a screenshot, which the test decodes
-(a small PNG decoder below: zlib and the five scanline filters). The browser cannot reach a
-server on the host's loopback; the family agent is refused; a killed Chromium is restarted
-by the next call; no Chromium is left once the sandbox is removed or the gateway stops.
-Unsandboxed sessions: a host Chromium, headless, with a private temporary profile.
+Sandboxed sessions (native and Docker backends, network none): Chromium runs inside the
+session's sandbox, started through the backend's exec with CDP on a pipe. The agent serves a
+page from inside its sandbox (exec background), the browser reads it, clicks, and takes a
+screenshot, which the test decodes (a small PNG decoder below: zlib and the five scanline
+filters). The browser cannot reach a server on the host's loopback; the family agent is
+refused; a killed Chromium is restarted by the next call; no Chromium is left once the sandbox
+is removed or the gateway stops. Unsandboxed sessions: a host Chromium, headless, as nobody,
+with a private temporary profile that is removed.
 
-Needs root and the native image openclaw-sandbox-browser:bookworm-slim (built here once per
-store with `pincer image build ... --from openclaw-sandbox:bookworm-slim`, about a minute) for
-the sandboxed tests, and Debian's chromium on the host for the host test. Without them the
-tests skip saying why, unless PINCER_REQUIRE_NATIVE=1 / CI, in which case they fail.
+Needs root, the native image openclaw-sandbox-browser:bookworm-slim (built here once per store
+with `pincer image build ... --from openclaw-sandbox:bookworm-slim`, about a minute), the Docker
+image of the same name (scripts/sandbox-browser-setup.sh, about 40 s; kept by tag) and Debian's
+chromium on the host. scripts/test.sh builds both images. Without them the tests skip saying
+why, unless PINCER_REQUIRE_NATIVE=1 / PINCER_REQUIRE_DOCKER=1 / CI, in which case they fail.
 """
 import base64
 import http.server
@@ -440,11 +442,15 @@ def test_missing_chromium_names_the_image_command(tmp_path, browser_store):
 
 # ---- on the host -----------------------------------------------------------------------------
 
-def test_host_browser_headless_private_profile(tmp_path):
+def need_host_chromium():
     if not shutil.which("chromium"):
         if os.environ.get("CI") or os.environ.get("PINCER_REQUIRE_NATIVE") == "1":
-            pytest.fail("chromium is not installed on the host (apt-get install chromium)")
-        pytest.skip("chromium is not installed on the host")
+            pytest.fail("chromium is not installed on the host (scripts/setup.sh installs it)")
+        pytest.skip("chromium is not installed on the host (scripts/setup.sh installs it)")
+
+
+def test_host_browser_headless_private_profile(tmp_path):
+    need_host_chromium()
     ws = tmp_path / "ws"
     ws.mkdir()
     cfg = tmp_path / "pincer.json5"
@@ -506,8 +512,7 @@ def test_host_browser_headless_private_profile(tmp_path):
 
 
 def test_host_evaluate_disabled(tmp_path):
-    if not shutil.which("chromium"):
-        pytest.fail("chromium is not installed on the host (apt-get install chromium)")
+    need_host_chromium()
     ws = tmp_path / "ws"
     ws.mkdir()
     cfg = tmp_path / "pincer.json5"
