@@ -303,8 +303,9 @@ static int do_act(PcBrowser *b, const char *sid, const PcBrowserOptions *o, cons
                                     "snapshot)",
                                     kind);
         if (ref) {
-                r = locate(b, sid, ref, streq(kind, "type") || streq(kind, "fill") ? 2 : 1,
-                           timeout_ms, &x, &y, reterr);
+                /* 1: scroll into view; 2: and focus (type); 3: and select its text (fill) */
+                int how = streq(kind, "fill") ? 3 : streq(kind, "type") ? 2 : 1;
+                r = locate(b, sid, ref, how, timeout_ms, &x, &y, reterr);
                 if (r < 0)
                         return r;
                 if (r == 0) {
@@ -415,8 +416,21 @@ static int do_act(PcBrowser *b, const char *sid, const PcBrowserOptions *o, cons
                         *reterr = (PcError) PC_ERROR_INIT;
                         return 0;
                 }
-                if (r >= 0)
-                        json_object_set_new(out, "result", v);
+                if (r >= 0) {
+                        char *dump = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+                        if (dump && strlen(dump) > PC_BROWSER_SNAPSHOT_MAX) {
+                                /* the model gets a bounded answer */
+                                size_t cut = PC_BROWSER_SNAPSHOT_MAX;
+                                while (cut > 0 && ((unsigned char) dump[cut] & 0xC0) == 0x80)
+                                        cut--; /* not inside a UTF-8 sequence */
+                                dump[cut] = '\0';
+                                json_decref(v);
+                                v = json_string(dump);
+                                json_object_set_new(out, "truncated", json_true());
+                        }
+                        free(dump);
+                        json_object_set_new(out, "result", v ? v : json_null());
+                }
         } else {
                 json_decref(out);
                 return pc_error_set(reterr, -EINVAL,

@@ -102,14 +102,16 @@ const char pc_browser_snapshot_js[] =
         "truncated: cut, refs: W.__pincerRefNext - 1});\n"
         "})";
 
-/* (ref, scroll) → JSON string {x, y, w, h, tag} or {error} */
+/* (ref, how) → JSON string {x, y, w, h, tag} or {error}; how 1 scrolls it into view, 2 also
+ * focuses it, 3 also selects its text (so typing replaces it) */
 const char pc_browser_ref_js[] =
         "(function(ref, scroll) {\n"
         "  var m = window.__pincerRefs, el = m && m[ref];\n"
         "  if (!el || !el.isConnected) return JSON.stringify({error: 'missing'});\n"
         "  if (scroll) el.scrollIntoView({block: 'center', inline: 'center'});\n"
         "  var r = el.getBoundingClientRect();\n"
-        "  if (el.focus && scroll === 2) el.focus();\n"
+        "  if (el.focus && scroll >= 2) el.focus();\n"
+        "  if (el.select && scroll === 3) el.select();\n"
         "  return JSON.stringify({x: r.left + r.width / 2, y: r.top + r.height / 2, w: r.width,"
         " h: r.height, tag: el.tagName.toLowerCase()});\n"
         "})";

@@ -493,6 +493,12 @@ def test_host_browser_headless_private_profile(tmp_path):
         # evaluate is allowed by default (browser.evaluateEnabled)
         ev = browser(g, action="act", request={"kind": "evaluate", "fn": "() => document.title"})
         assert ev["result"]["details"]["result"] == "Pincer browser test", ev
+        big = browser(g, action="act", request={"kind": "evaluate", "fn": "'é'.repeat(300000)"})
+        d = big["result"]["details"]
+        assert d["truncated"] and len(d["result"].encode()) <= 200000, len(d["result"])
+        # fill replaces what a field holds; type adds to it
+        browser(g, action="act", request={"kind": "fill", "ref": box, "text": "Grace"})
+        assert 'value="Grace"' in text_of(browser(g, action="snapshot"))
         # tabs: open, list, close
         opened = browser(g, action="open", targetUrl="about:blank")["result"]["details"]
         tabs = browser(g, action="tabs")["result"]["details"]["tabs"]
