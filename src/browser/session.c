@@ -285,6 +285,17 @@ int pc_browser_attach(PcBrowser *b, const char *target_id, int timeout_ms, const
         return 0;
 }
 
+/* The length of s cut at max bytes, on a UTF-8 boundary. */
+static size_t bounded(const char *s, size_t max)
+{
+        size_t n = s ? strlen(s) : 0;
+        if (n <= max)
+                return n;
+        while (max > 0 && ((unsigned char) s[max] & 0xC0) == 0x80)
+                max--;
+        return max;
+}
+
 int pc_browser_tabs(PcBrowser *b, int timeout_ms, json_t **ret, PcError *reterr)
 {
         json_t *res = NULL;
@@ -300,10 +311,14 @@ int pc_browser_tabs(PcBrowser *b, int timeout_ms, json_t **ret, PcError *reterr)
                 const char *id = json_string_value(json_object_get(t, "targetId"));
                 if (!id)
                         continue;
-                json_array_append_new(tabs, json_pack("{s:s,s:O?,s:O?,s:s,s:b}", "targetId", id,
-                                                      "title", json_object_get(t, "title"), "url",
-                                                      json_object_get(t, "url"), "type", "page",
-                                                      "current", streq_ptr(b->current, id)));
+                /* a page sets its own title and URL: bounded */
+                const char *title = json_string_value(json_object_get(t, "title"));
+                const char *url = json_string_value(json_object_get(t, "url"));
+                json_array_append_new(tabs,
+                                      json_pack("{s:s,s:s%,s:s%,s:s,s:b}", "targetId", id, "title",
+                                                title ? title : "", bounded(title, 500), "url",
+                                                url ? url : "", bounded(url, 8192), "type", "page",
+                                                "current", streq_ptr(b->current, id)));
         }
         json_decref(res);
         *ret = tabs;

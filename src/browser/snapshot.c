@@ -98,7 +98,8 @@ const char pc_browser_snapshot_js[] =
         "  if (document.body) walk(document.body, 0);\n"
         "  var out = lines.join('\\n');\n"
         "  if (cut) out += '\\n[... truncated at ' + maxChars + ' characters]';\n"
-        "  return JSON.stringify({title: document.title, url: location.href, snapshot: out, "
+        "  return JSON.stringify({title: String(document.title).slice(0, 500), url: "
+        "String(location.href).slice(0, 8192), snapshot: out, "
         "truncated: cut, refs: W.__pincerRefNext - 1});\n"
         "})";
 
