@@ -435,6 +435,10 @@ def test_missing_chromium_names_the_image_command(tmp_path, browser_store):
         msg = text_of(body)
         assert "not installed in the sandbox image" in msg or "did not start" in msg, msg
         assert f"pincer image build {BROWSER_IMAGE}" in msg, msg
+        # pincer doctor says it before any call does
+        r = e.pincer("doctor")
+        assert "sandbox.browser.enabled, but image 'openclaw-sandbox:bookworm-slim' has no " \
+               "Chromium" in r.stdout + r.stderr, r.stdout + r.stderr
     finally:
         g.stop()
         e.pincer("sandbox", "recreate", "--all", "--force")
