@@ -54,6 +54,21 @@ int pc_tool_browser(const PcToolCall *call, PcToolResult *ret, PcError *reterr)
                 .idle_stop_ms = PC_BROWSER_IDLE_STOP_MS,
                 .extra_args = extra,
         };
+        /* OpenClaw's target: the session decides here; a different wish is refused, not ignored */
+        const char *target = json_string_value(json_object_get(call->args, "target"));
+        if (target && !streq(target, call->lease ? "sandbox" : "host")) {
+                pc_tool_result_text(
+                        ret,
+                        streq(target, "node") ? "browser target \"node\" is not supported"
+                        : call->lease
+                                ? "This session is sandboxed: its browser runs in its sandbox "
+                                  "(target \"sandbox\"); Pincer does not let sandboxed sessions "
+                                  "drive the host browser (sandbox.browser.allowHostControl)"
+                                : "This session is not sandboxed: its browser runs on the host "
+                                  "(target \"host\")",
+                        true);
+                return 0;
+        }
         if (call->lease) {
                 const PcSandboxSpec *spec = pc_sandbox_lease_spec(call->lease);
                 if (!bool_or(sbx, "enabled", false)) {

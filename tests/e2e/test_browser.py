@@ -369,6 +369,9 @@ def test_browser_cannot_reach_the_host(any_env):
 
 def test_family_agent_is_refused(env):
     g = env.gateway(env.sandboxed_config())
+    # a sandboxed session cannot ask for the host browser
+    body = browser(g, action="status", target="host", expect_ok=False)
+    assert "does not let sandboxed sessions drive the host browser" in text_of(body), body
     status, body = g.invoke("browser", {"action": "status"}, agent="family")
     assert status == 403, body
     assert body["ok"] is False and body["error"]["type"] == "tool_call_blocked", body
