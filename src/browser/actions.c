@@ -380,8 +380,56 @@ static int do_act(PcBrowser *b, const char *sid, const PcBrowserOptions *o, cons
                         json_decref(out);
                         return bad(reterr, "browser: '%s' must be 0..60000", "timeMs");
                 }
-                usleep((useconds_t) ms * 1000);
-                r = 0;
+                const char *text = json_string_value(json_object_get(req, "text"));
+                const char *gone = json_string_value(json_object_get(req, "textGone"));
+                if ((text && strlen(text) > 1000) || (gone && strlen(gone) > 1000)) {
+                        json_decref(out);
+                        return bad(reterr, "browser: '%s' is longer than 1000 bytes", "text");
+                }
+                if (!text && !gone) {
+                        usleep((useconds_t) ms * 1000);
+                        r = 0;
+                } else {
+                        /* until the page's text has (or no longer has) it, or timeoutMs */
+                        json_t *w = json_string(text ? text : gone);
+                        char *want = w ? json_dumps(w, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+                        json_decref(w);
+                        if (!want) {
+                                json_decref(out);
+                                return bad(reterr, "browser: '%s' is not valid text", "text");
+                        }
+                        json_t *t_val = NULL;
+                        _cleanup_buf_ PcBuf e = PC_BUF_INIT;
+                        pc_buf_addf(&e,
+                                    "String(document.body ? document.body.innerText : '')"
+                                    ".includes(%s)",
+                                    want);
+                        free(want);
+                        int64_t until = pc_browser_now_ms() + timeout_ms;
+                        bool met = false;
+                        while ((r = page_eval(b, sid, e.buf, timeout_ms, &t_val, reterr)) >= 0) {
+                                met = json_is_true(t_val) == (text != NULL);
+                                json_decref(t_val);
+                                t_val = NULL;
+                                if (met || pc_browser_now_ms() >= until)
+                                        break;
+                                usleep(100 * 1000);
+                        }
+                        if (r >= 0 && !met) {
+                                json_decref(out);
+                                char msg[1200];
+                                snprintf(msg, sizeof(msg),
+                                         "The page %s \"%s\" after %d ms (timeoutMs raises "
+                                         "the limit)",
+                                         text ? "still does not show" : "still shows",
+                                         text ? text : gone, timeout_ms);
+                                text_result(
+                                        ret, msg,
+                                        json_pack("{s:b,s:s}", "ok", 0, "code", "ACT_WAIT_TIMEOUT"),
+                                        true);
+                                return 0;
+                        }
+                }
         } else if (streq(kind, "evaluate")) {
                 if (!o->evaluate_enabled) {
                         json_decref(out);

@@ -503,6 +503,14 @@ def test_host_browser_headless_private_profile(tmp_path):
         big = browser(g, action="act", request={"kind": "evaluate", "fn": "'é'.repeat(300000)"})
         d = big["result"]["details"]
         assert d["truncated"] and len(d["result"].encode()) <= 200000, len(d["result"])
+        # wait for text that comes later, and time out on text that stays
+        browser(g, action="act", request={
+            "kind": "evaluate", "fn": "() => { setTimeout(() => document.body.append('Later!'), 300); }"})
+        w = browser(g, action="act", request={"kind": "wait", "text": "Later!"})
+        assert w["result"]["details"]["ok"], w
+        w = browser(g, action="act", request={"kind": "wait", "textGone": "Later!"},
+                    timeoutMs=300, expect_ok=False)
+        assert w["result"]["details"]["code"] == "ACT_WAIT_TIMEOUT", w
         # fill replaces what a field holds; type adds to it
         browser(g, action="act", request={"kind": "fill", "ref": box, "text": "Grace"})
         assert 'value="Grace"' in text_of(browser(g, action="snapshot"))
