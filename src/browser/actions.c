@@ -579,7 +579,7 @@ static const char *target_arg(const json_t *args)
 static int run_action(PcBrowser *b, const PcBrowserOptions *o, const char *action,
                       const json_t *args, int timeout_ms, PcBrowserResult *ret, PcError *reterr)
 {
-        const char *sid = NULL;
+        _cleanup_free_ char *sid = NULL;
         int r;
         if (streq(action, "tabs")) {
                 json_t *tabs = NULL;
@@ -613,19 +613,20 @@ static int run_action(PcBrowser *b, const PcBrowserOptions *o, const char *actio
                 if (r < 0)
                         return r;
                 const char *t = json_string_value(json_object_get(res, "targetId"));
-                free(b->current);
-                b->current = t ? xstrdup(t) : NULL;
+                _cleanup_free_ char *target = t ? xstrdup(t) : NULL;
                 json_decref(res);
-                if (!b->current)
+                if (!target)
                         return pc_error_set(reterr, -EIO, "Target.createTarget gave no targetId");
-                if ((r = pc_browser_attach(b, b->current, timeout_ms, &sid, reterr)) < 0)
+                free(b->current);
+                b->current = xstrdup(target);
+                if ((r = pc_browser_attach(b, target, timeout_ms, &sid, reterr)) < 0)
                         return r;
                 char err[256] = "";
                 if (!streq(url, "about:blank") &&
                     (r = do_navigate(b, sid, url, timeout_ms, err, sizeof(err), reterr)) < 0)
                         return r;
-                json_result(ret, json_pack("{s:b,s:s,s:s,s:s?}", "ok", !*err, "targetId",
-                                           b->current, "url", url, "error", *err ? err : NULL));
+                json_result(ret, json_pack("{s:b,s:s,s:s,s:s?}", "ok", !*err, "targetId", target,
+                                           "url", url, "error", *err ? err : NULL));
                 ret->is_error = *err;
                 return 0;
         }
@@ -698,6 +699,8 @@ static int run_action(PcBrowser *b, const PcBrowserOptions *o, const char *actio
         }
         if ((r = pc_browser_page(b, timeout_ms, &sid, reterr)) < 0)
                 return r;
+        if (!b->current) /* it closed while we attached */
+                return pc_error_set(reterr, -EIO, "the tab closed; see action tabs");
         char *target = xstrdup(b->current);
         if (streq(action, "navigate")) {
                 const char *url = json_string_value(json_object_get(args, "targetUrl"));

@@ -46,9 +46,10 @@ int64_t pc_browser_now_ms(void);
 int pc_browser_start(PcBrowser *b, const PcBrowserOptions *o, PcError *reterr);
 void pc_browser_stop(PcBrowser *b);
 bool pc_browser_running(PcBrowser *b);
-/* The CDP session of the current tab (attaching, or opening a tab when there is none). */
-int pc_browser_page(PcBrowser *b, int timeout_ms, const char **ret_session, PcError *reterr);
-int pc_browser_attach(PcBrowser *b, const char *target_id, int timeout_ms, const char **ret_session,
+/* The CDP session of the current tab (attaching, or opening a tab when there is none), as a
+ * string of the caller's. */
+int pc_browser_page(PcBrowser *b, int timeout_ms, char **ret_session, PcError *reterr);
+int pc_browser_attach(PcBrowser *b, const char *target_id, int timeout_ms, char **ret_session,
                       PcError *reterr);
 /* Page targets: [{targetId, title, url, type, current}] */
 int pc_browser_tabs(PcBrowser *b, int timeout_ms, json_t **ret, PcError *reterr);

@@ -157,9 +157,12 @@ int pc_browser_start(PcBrowser *b, const PcBrowserOptions *o, PcError *reterr)
         const char *profile = o->profile_dir;
         if (!profile) {
                 char tmpl[] = "/tmp/pincer-browser-XXXXXX";
-                if (!mkdtemp(tmpl))
-                        return pc_error_set(reterr, -errno, "browser profile directory: %s",
-                                            strerror(errno));
+                if (!mkdtemp(tmpl)) {
+                        int r = pc_error_set(reterr, -errno, "browser profile directory: %s",
+                                             strerror(errno));
+                        pc_browser_stop(b); /* gives the launcher back */
+                        return r;
+                }
                 b->profile_dir = xstrdup(tmpl);
                 profile = b->profile_dir;
         }
@@ -247,18 +250,21 @@ int pc_browser_start(PcBrowser *b, const PcBrowserOptions *o, PcError *reterr)
         return 0;
 }
 
-int pc_browser_attach(PcBrowser *b, const char *target_id, int timeout_ms, const char **ret_session,
+/* Copies, not pointers into b->sessions or b->current: an event read during any CDP call
+ * (a tab closed, a target detached) may remove those entries. */
+int pc_browser_attach(PcBrowser *b, const char *target_id, int timeout_ms, char **ret_session,
                       PcError *reterr)
 {
-        const char *sid = json_string_value(json_object_get(b->sessions, target_id));
-        if (sid) {
-                *ret_session = sid;
+        const char *known = json_string_value(json_object_get(b->sessions, target_id));
+        if (known) {
+                *ret_session = xstrdup(known);
                 return 0;
         }
+        _cleanup_free_ char *tid = xstrdup(target_id);
         json_t *res = NULL;
         int r = pc_cdp_call(b->cdp, NULL, "Target.attachToTarget",
-                            json_pack("{s:s,s:b}", "targetId", target_id, "flatten", 1), timeout_ms,
-                            &res, reterr);
+                            json_pack("{s:s,s:b}", "targetId", tid, "flatten", 1), timeout_ms, &res,
+                            reterr);
         if (r < 0)
                 return r;
         const char *s = json_string_value(json_object_get(res, "sessionId"));
@@ -266,9 +272,9 @@ int pc_browser_attach(PcBrowser *b, const char *target_id, int timeout_ms, const
                 json_decref(res);
                 return pc_error_set(reterr, -EIO, "Target.attachToTarget gave no sessionId");
         }
-        json_object_set_new(b->sessions, target_id, json_string(s));
+        _cleanup_free_ char *sid = xstrdup(s);
         json_decref(res);
-        sid = json_string_value(json_object_get(b->sessions, target_id));
+        json_object_set_new(b->sessions, tid, json_string(sid));
         static const char *const domains[] = {"Page.enable", "Runtime.enable"};
         for (size_t i = 0; i < ELEMENTSOF(domains); i++) {
                 r = pc_cdp_call(b->cdp, sid, domains[i], NULL, timeout_ms, NULL, reterr);
@@ -281,7 +287,7 @@ int pc_browser_attach(PcBrowser *b, const char *target_id, int timeout_ms, const
                         timeout_ms, NULL, reterr);
         if (r < 0)
                 return r;
-        *ret_session = sid;
+        *ret_session = TAKE_PTR(sid);
         return 0;
 }
 
@@ -325,7 +331,7 @@ int pc_browser_tabs(PcBrowser *b, int timeout_ms, json_t **ret, PcError *reterr)
         return 0;
 }
 
-int pc_browser_page(PcBrowser *b, int timeout_ms, const char **ret_session, PcError *reterr)
+int pc_browser_page(PcBrowser *b, int timeout_ms, char **ret_session, PcError *reterr)
 {
         if (!b->current) {
                 json_t *tabs = NULL;
