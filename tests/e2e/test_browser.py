@@ -469,7 +469,7 @@ def test_host_browser_headless_private_profile(tmp_path):
     try:
         page = "data:text/html," + PAGE.replace("#", "%23")
         body = browser(g, action="navigate", targetUrl=page)
-        assert "Hello from the sandbox" in text_of(body), body
+        assert 'heading "Hello from the sandbox" [level=1]' in text_of(body), body
         ref = re.search(r'button "Change it" \[ref=(e\d+)\]', text_of(body)).group(1)
         browser(g, action="act", request={"kind": "click", "ref": ref})
         png = decode_png(base64.b64decode(image_of(browser(g, action="screenshot"))["data"]))
@@ -519,6 +519,17 @@ def test_host_browser_headless_private_profile(tmp_path):
         tabs = browser(g, action="tabs")["result"]["details"]["tabs"]
         assert len(tabs) == 2 and any(t["targetId"] == opened["targetId"] for t in tabs)
         browser(g, action="close", targetId=opened["targetId"])
+        assert len(browser(g, action="tabs")["result"]["details"]["tabs"]) == 1
+        # a tab that closes itself while we drive it: the next action uses another tab
+        browser(g, action="act", request={
+            "kind": "evaluate", "fn": "() => { window.open('about:blank', '_blank'); }"})
+        tabs = browser(g, action="tabs")["result"]["details"]["tabs"]
+        popup = next(t for t in tabs if not t["current"])
+        browser(g, action="focus", targetId=popup["targetId"])
+        browser(g, action="act", request={"kind": "evaluate", "fn": "() => { window.close(); }"},
+                expect_ok=False)
+        time.sleep(0.3)
+        assert 'heading "Clicked!"' in text_of(browser(g, action="snapshot"))
         assert len(browser(g, action="tabs")["result"]["details"]["tabs"]) == 1
         # bad arguments are the caller's error
         status, bad = g.invoke("browser", {"action": "fly"})
