@@ -116,8 +116,10 @@ int pc_tool_browser(const PcToolCall *call, PcToolResult *ret, PcError *reterr)
                 if (!o.executable)
                         o.executable = "chromium";
                 const char *display = getenv("DISPLAY"), *wayland = getenv("WAYLAND_DISPLAY");
+                /* headed only on a display, and never for a root gateway: its Chromium runs as
+                 * nobody, who cannot use the display's session */
                 o.headless = bool_or(host, "headless", false) ||
-                             !((display && *display) || (wayland && *wayland));
+                             !((display && *display) || (wayland && *wayland)) || geteuid() == 0;
                 /* as root the launcher runs it as nobody, with Chromium's own sandbox */
                 o.no_sandbox = bool_or(host, "noSandbox", false);
                 o.auto_start = true;
