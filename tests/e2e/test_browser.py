@@ -594,3 +594,16 @@ def test_sandbox_autostart_off(env):
     assert '"ok"' in text_of(browser(g, action="navigate", targetUrl="data:text/html,ok"))
     assert browser(g, action="stop")["result"]["details"]["stopped"] is True
     assert not browser(g, action="status")["result"]["details"]["running"]
+
+
+def test_cli_invoke_leaves_no_browser(env):
+    """`pincer tools invoke browser` runs one action; its browser ends with the command."""
+    (env.tmp / "pincer.json5").write_text(env.sandboxed_config())
+    r = _pincer(env.state, "tools", "invoke", "--config", str(env.tmp / "pincer.json5"), "browser",
+                json.dumps({"action": "navigate", "targetUrl": "data:text/html,<h2>cli</h2>"}),
+                timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert 'heading "cli" [level=2]' in r.stdout, r.stdout
+    assert "Sanitizer" not in r.stderr, r.stderr
+    time.sleep(0.3)
+    assert not [p for p in chromium_pids("--remote-debugging-pipe") if in_sandbox(p, env)]
