@@ -262,8 +262,8 @@ static int press_key(PcBrowser *b, const char *sid, const char *name, int timeou
 }
 
 /* Locates ref (scrolling it into view; focus 2 also focuses it). 1: found, 0: missing. */
-static int locate(PcBrowser *b, const char *sid, const char *ref, int how, int timeout_ms,
-                  double *x, double *y, PcError *reterr)
+static int locate_box(PcBrowser *b, const char *sid, const char *ref, int how, int timeout_ms,
+                      double *x, double *y, double box[4], PcError *reterr)
 {
         json_t *pos = NULL;
         int r = page_call(b, sid, pc_browser_ref_js, json_pack("[s,i]", ref, how), timeout_ms, &pos,
@@ -273,8 +273,20 @@ static int locate(PcBrowser *b, const char *sid, const char *ref, int how, int t
         bool missing = json_object_get(pos, "error") != NULL;
         *x = json_number_value(json_object_get(pos, "x"));
         *y = json_number_value(json_object_get(pos, "y"));
+        if (box) {
+                box[0] = json_number_value(json_object_get(pos, "left"));
+                box[1] = json_number_value(json_object_get(pos, "top"));
+                box[2] = json_number_value(json_object_get(pos, "w"));
+                box[3] = json_number_value(json_object_get(pos, "h"));
+        }
         json_decref(pos);
         return missing ? 0 : 1;
+}
+
+static int locate(PcBrowser *b, const char *sid, const char *ref, int how, int timeout_ms,
+                  double *x, double *y, PcError *reterr)
+{
+        return locate_box(b, sid, ref, how, timeout_ms, x, y, NULL, reterr);
 }
 
 static int do_act(PcBrowser *b, const char *sid, const PcBrowserOptions *o, const json_t *args,
@@ -514,9 +526,39 @@ static int do_screenshot(PcBrowser *b, const char *sid, const json_t *args, int 
         if (!streq(type, "png") && !streq(type, "jpeg"))
                 return bad(reterr, "browser: '%s' must be png or jpeg", "type");
         bool full = json_is_true(json_object_get(args, "fullPage"));
+        const char *ref = json_string_value(json_object_get(args, "ref"));
+        if (!ref)
+                ref = json_string_value(json_object_get(args, "element"));
+        if (ref && (strlen(ref) > 32 || full))
+                return bad(reterr, "browser: '%s' is a ref from a snapshot, without fullPage",
+                           "ref");
         json_t *params = json_pack("{s:s}", "format", type);
         int w = PC_BROWSER_VIEW_W, h = PC_BROWSER_VIEW_H;
-        if (full) {
+        if (ref) {
+                /* one element: its box in the document, scrolled into view */
+                double x, y, box[4];
+                int r = locate_box(b, sid, ref, 1, timeout_ms, &x, &y, box, reterr);
+                if (r <= 0) {
+                        json_decref(params);
+                        if (r < 0)
+                                return r;
+                        char msg[256];
+                        snprintf(msg, sizeof(msg),
+                                 "Element %s not found on the page; take a new snapshot and use "
+                                 "its refs",
+                                 ref);
+                        text_result(ret, msg,
+                                    json_pack("{s:b,s:s}", "ok", 0, "code", "ACT_REF_NOT_FOUND"),
+                                    true);
+                        return 0;
+                }
+                w = (int) fmin(fmax(ceil(box[2]), 1), 16384);
+                h = (int) fmin(fmax(ceil(box[3]), 1), 16384);
+                json_object_set_new(params, "captureBeyondViewport", json_true());
+                json_object_set_new(params, "clip",
+                                    json_pack("{s:f,s:f,s:i,s:i,s:i}", "x", box[0], "y", box[1],
+                                              "width", w, "height", h, "scale", 1));
+        } else if (full) {
                 json_t *m = NULL;
                 int r = pc_cdp_call(b->cdp, sid, "Page.getLayoutMetrics", NULL, timeout_ms, &m,
                                     reterr);
@@ -559,8 +601,11 @@ static int do_screenshot(PcBrowser *b, const char *sid, const json_t *args, int 
                 return 0;
         }
         char line[160];
-        snprintf(line, sizeof(line), "Screenshot of %s (%dx%d, %zu bytes, %s)",
-                 full ? "the full page" : "the viewport", w, h, bytes, type);
+        snprintf(line, sizeof(line), "Screenshot of %s%s (%dx%d, %zu bytes, %s)",
+                 ref    ? "element "
+                 : full ? "the full page"
+                        : "the viewport",
+                 ref ? ref : "", w, h, bytes, type);
         const char *mime = streq(type, "png") ? "image/png" : "image/jpeg";
         ret->content = json_pack("[{s:s,s:s},{s:s,s:s,s:s}]", "type", "text", "text", line, "type",
                                  "image", "data", data, "mimeType", mime);

@@ -103,7 +103,8 @@ const char pc_browser_snapshot_js[] =
         "truncated: cut, refs: W.__pincerRefNext - 1});\n"
         "})";
 
-/* (ref, how) → JSON string {x, y, w, h, tag} or {error}; how 1 scrolls it into view, 2 also
+/* (ref, how) → JSON string {x, y (its centre in the viewport), w, h, left, top (its corner in
+ * the document), tag} or {error}; how 1 scrolls it into view, 2 also
  * focuses it, 3 also selects its text (so typing replaces it) */
 const char pc_browser_ref_js[] =
         "(function(ref, scroll) {\n"
@@ -114,5 +115,6 @@ const char pc_browser_ref_js[] =
         "  if (el.focus && scroll >= 2) el.focus();\n"
         "  if (el.select && scroll === 3) el.select();\n"
         "  return JSON.stringify({x: r.left + r.width / 2, y: r.top + r.height / 2, w: r.width,"
-        " h: r.height, tag: el.tagName.toLowerCase()});\n"
+        " h: r.height, left: r.left + window.scrollX, top: r.top + window.scrollY, tag: "
+        "el.tagName.toLowerCase()});\n"
         "})";

@@ -474,6 +474,11 @@ def test_host_browser_headless_private_profile(tmp_path):
         browser(g, action="act", request={"kind": "click", "ref": ref})
         png = decode_png(base64.b64decode(image_of(browser(g, action="screenshot"))["data"]))
         assert pixel(png, 100, 50) == (0, 0, 255)
+        # one element's screenshot: the button, scrolled into view, at its own size
+        shot = browser(g, action="screenshot", ref=ref)
+        bw, bh, _, _ = decode_png(base64.b64decode(image_of(shot)["data"]))
+        d = shot["result"]["details"]
+        assert (bw, bh) == (d["width"], d["height"]) and 20 < bw < 300 and 10 < bh < 60, d
         st = browser(g, action="status")["result"]["details"]
         assert st["target"] == "host" and st["headless"] and st["running"], st
         pids = chromium_pids("--user-data-dir=/tmp/pincer-browser-")
