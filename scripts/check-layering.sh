@@ -11,11 +11,12 @@ declare -A may_use=(
     [store]="base"
     [policy]="base config"
     [sandbox]="base loop config store"
-    [tools]="base loop config store policy sandbox"
-    [agents]="base loop config store policy sandbox tools"
-    [gateway]="base loop config store policy sandbox tools agents"
-    [daemon]="base loop config store policy sandbox tools agents gateway"
-    [cli]="base config policy store sandbox tools agents daemon gateway"
+    [browser]="base loop config store sandbox"
+    [tools]="base loop config store policy sandbox browser"
+    [agents]="base loop config store policy sandbox browser tools"
+    [gateway]="base loop config store policy sandbox browser tools agents"
+    [daemon]="base loop config store policy sandbox browser tools agents gateway"
+    [cli]="base config policy store sandbox browser tools agents daemon gateway"
 )
 
 status=0

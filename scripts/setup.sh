@@ -35,6 +35,7 @@ packages=(
     python3 python3-pytest                   # end-to-end tests
     python3-websocket                        # end-to-end tests: the WebSocket client
     docker-compose                           # e2e: docker-compose.yml (test_docker_setup.py)
+    chromium                                 # end-to-end tests: the browser tool on the host
 )
 
 missing=()

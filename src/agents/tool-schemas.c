@@ -36,6 +36,23 @@ static const Schema schemas[] = {
          "\"type\":\"integer\",\"minimum\":0},\"limit\":{\"type\":\"integer\",\"minimum\":"
          "1},\"timeout\":{\"type\":\"integer\",\"minimum\":0,\"description\":\"poll: wait "
          "up to this many ms for new output.\"}},\"required\":[\"action\"]}"},
+        {"browser",
+         "Drive a headless Chromium (inside the sandbox when sandboxed: localhost is your own "
+         "servers). navigate returns a snapshot with element refs (e1, e2, ...); act uses them. "
+         "screenshot returns a PNG image.",
+         "{\"type\":\"object\",\"properties\":{\"action\":{\"type\":\"string\",\"enum\":["
+         "\"status\",\"start\",\"stop\",\"tabs\",\"open\",\"focus\",\"close\",\"navigate\","
+         "\"snapshot\",\"screenshot\",\"act\",\"console\"]},\"targetUrl\":{\"type\":"
+         "\"string\"},\"targetId\":{\"type\":\"string\",\"description\":\"A tab from "
+         "tabs.\"},\"fullPage\":{\"type\":\"boolean\"},\"ref\":{\"type\":\"string\","
+         "\"description\":\"screenshot: one element.\"},\"interactive\":{\"type\":"
+         "\"boolean\"},\"maxChars\":{\"type\":\"integer\",\"minimum\":1},\"level\":{"
+         "\"type\":\"string\"},\"timeoutMs\":{\"type\":\"integer\",\"minimum\":1},"
+         "\"request\":{\"type\":\"object\",\"description\":\"act: {kind: click|type|fill|"
+         "press|hover|scroll|wait|evaluate, ref, text, submit, key, button, doubleClick, "
+         "deltaY, timeMs, fn}\",\"properties\":{\"kind\":{\"type\":\"string\"},\"ref\":{"
+         "\"type\":\"string\"},\"text\":{\"type\":\"string\"},\"key\":{\"type\":"
+         "\"string\"}}}},\"required\":[\"action\"]}"},
         {"read", "Read a text file (or an image) from the workspace.",
          "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"string\"},\"offset\":{"
          "\"type\":\"integer\",\"minimum\":1,\"description\":\"First line (1-based).\"},"

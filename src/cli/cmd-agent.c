@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "agents/loop.h"
+#include "browser/browser.h"
 #include "cli.h"
 #include "config/config.h"
 #include "sandbox/manager.h"
@@ -144,6 +145,7 @@ static int run(int argc, char **argv)
                 code = r < 0 ? PC_EXIT_FAILURE : PC_EXIT_OK;
                 pc_agent_run_result_release(&res);
         }
+        pc_browser_stop_all(); /* a browser started here ends here, before the manager */
         pc_sandbox_manager_free(m);
         pc_store_close(store);
         pc_config_unref(cfg);

@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "sandbox/docker/backend.h"
 #include "sandbox/native/cgroup.h"
+#include "sandbox/native/images.h"
 #include "sandbox/native/native.h"
 #include "sandbox/sandbox.h"
 
@@ -150,6 +151,8 @@ static void check_agent(Doctor *d, const PcConfig *cfg, const PcAgent *agent)
         _cleanup_(pc_sandbox_spec_freep) PcSandboxSpec *spec = NULL;
         PcError err = PC_ERROR_INIT;
         int r = pc_sandbox_spec_build(eff, session, &opts, &spec, &err);
+        bool browser = json_is_true(json_object_get(
+                json_object_get(json_object_get(eff, "sandbox"), "browser"), "enabled"));
         json_decref(eff);
         if (r < 0) {
                 add(d, check, ST_FAIL, "pincer sandbox explain --agent <id> (then fix the config)",
@@ -174,6 +177,22 @@ static void check_agent(Doctor *d, const PcConfig *cfg, const PcAgent *agent)
                         add(d, check, ST_OK, NULL, "agent '%s': native backend, image '%s'",
                             agent->id, spec->image);
                 json_decref(n);
+                _cleanup_free_ char *rootfs = NULL;
+                if (browser && json_array_size(problems) == 0 &&
+                    pc_image_path(pc_config_state_dir(cfg), spec->image, &rootfs, &err) >= 0) {
+                        /* the browser runs in the sandbox: its image needs Chromium
+                         * (docs/browser.md) */
+                        _cleanup_free_ char *bin = xasprintf("%s/usr/bin/chromium", rootfs);
+                        if (access(bin, X_OK) < 0)
+                                add(d, check, ST_WARN,
+                                    "pincer image build openclaw-sandbox-browser:bookworm-slim "
+                                    "--from openclaw-sandbox:bookworm-slim --packages \"chromium "
+                                    "fonts-dejavu-core fonts-liberation\", then use it as "
+                                    "sandbox.docker.image",
+                                    "agent '%s': sandbox.browser.enabled, but image '%s' has no "
+                                    "Chromium",
+                                    agent->id, spec->image);
+                }
                 return;
         }
         d->docker_used = true;

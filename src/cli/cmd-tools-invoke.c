@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <stdio.h>
 
+#include "browser/browser.h"
 #include "cli.h"
 #include "config/config.h"
 #include "sandbox/manager.h"
@@ -86,6 +87,7 @@ int pc_cli_tools_invoke(int argc, char **argv)
                 pc_invoke_response_release(&resp);
         }
         json_decref(args);
+        pc_browser_stop_all(); /* a browser started here ends here, before the manager */
         pc_sandbox_manager_free(m);
         pc_store_close(store);
         pc_config_unref(cfg);

@@ -198,8 +198,10 @@ static const PcSchemaNode browser_members[] = {
         {.key = "enabled",
          .types = PC_ST_BOOL,
          .default_json = "false",
-         .doc = "Start a browser sidecar per sandbox scope (Docker backend). It only starts when "
-                "the sandbox tool policy allows the browser tool, which the default denies."},
+         .doc = "Offer the browser tool in sandboxed sessions: Pincer runs Chromium inside the "
+                "session's sandbox (both backends; the sandbox image needs Chromium, see "
+                "docs/browser.md). The tool also needs the sandbox tool policy to allow "
+                "browser, which the default denies."},
         {.key = "image",
          .types = PC_ST_STRING,
          .default_json = "\"openclaw-sandbox-browser:bookworm-slim\"",
@@ -248,7 +250,8 @@ static const PcSchemaNode browser_members[] = {
         {.key = "headless",
          .types = PC_ST_BOOL,
          .default_json = "false",
-         .doc = "Run Chromium headless; this also turns noVNC off."},
+         .doc = "Run Chromium headless (a browser in a Pincer sandbox always is: there is no "
+                "display); OpenClaw's sidecar also turns noVNC off."},
         {.key = "enableNoVnc",
          .types = PC_ST_BOOL,
          .default_json = "true",
@@ -264,13 +267,14 @@ static const PcSchemaNode browser_members[] = {
         {.key = "autoStart",
          .types = PC_ST_BOOL,
          .default_json = "true",
-         .doc = "Start the sidecar and wait for CDP when the browser tool first needs it."},
+         .doc = "Start Chromium in the sandbox when the browser tool needs it (first use, and "
+                "after it exited); off: only action start does."},
         {.key = "autoStartTimeoutMs",
          .types = PC_ST_INT,
          .has_min = true,
          .min = 1,
          .default_json = "12000",
-         .doc = "How long to wait for CDP; on timeout the sidecar is removed."},
+         .doc = "How long to wait for Chromium's first CDP answer; on timeout it is killed."},
         {.key = "binds",
          .types = PC_ST_ARRAY,
          .items = &bind_item,
@@ -417,8 +421,9 @@ const PcSchemaNode pc_schema_sandbox[] = {
          .types = PC_ST_OBJECT,
          .members = browser_members,
          .flags = PC_SF_SHARED_IGNORES,
-         .doc = "The sandboxed browser sidecar (Docker backend). It inherits the docker settings "
-                "except image and network."},
+         .doc = "The browser of sandboxed sessions. Pincer runs it inside the session's own "
+                "sandbox (docs/browser.md), so of these keys only enabled, autoStart and "
+                "autoStartTimeoutMs apply; the sidecar keys are accepted for OpenClaw configs."},
         {.key = "prune",
          .types = PC_ST_OBJECT,
          .members = prune_members,

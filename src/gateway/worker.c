@@ -24,6 +24,7 @@
 #include "base/alloc.h"
 #include "base/log.h"
 #include "base/macro.h"
+#include "browser/browser.h"
 #include "gateway-internal.h"
 #include "gateway.h"
 #include "policy/pattern.h"
@@ -162,6 +163,7 @@ static void run_job(PcGatewayWorker *w, const PcConfig *cfg, PcGatewayJob *j)
 static void prune(PcGatewayWorker *w, const PcConfig *cfg)
 {
         pc_process_registry_reap(w->processes, pc_process_ttl_ms(cfg));
+        pc_browser_stop_idle();
         json_t *report = NULL;
         PcError err = PC_ERROR_INIT;
         if (pc_sandbox_manager_prune(w->manager, cfg, false, &report, &err) < 0) {
@@ -387,6 +389,7 @@ void pc__gateway_worker_stop(PcGatewayWorker *w, bool abandon)
                 n = j->next;
                 pc__gateway_job_free(j);
         }
+        pc_browser_stop_all();                  /* the browsers' sandbox leases go back */
         pc_process_registry_free(w->processes); /* kills them, gives their leases back */
         pc_sandbox_manager_free(w->manager);
         pc_store_close(w->store);

@@ -35,6 +35,7 @@ static const ToolDef tools[] = {
         {"sessions_history", pc_tool_sessions_history, false, false},
         {"sessions_send", pc_tool_sessions_send, false, false},
         {"sessions_spawn", pc_tool_sessions_spawn, false, false},
+        {"browser", pc_tool_browser, false, false},
 };
 
 static const ToolDef *find_tool(const char *name)

@@ -78,4 +78,5 @@ int pc_tool_read(const PcToolCall *call, PcToolResult *ret, PcError *reterr);
 int pc_tool_write(const PcToolCall *call, PcToolResult *ret, PcError *reterr);
 int pc_tool_edit(const PcToolCall *call, PcToolResult *ret, PcError *reterr);
 int pc_tool_apply_patch(const PcToolCall *call, PcToolResult *ret, PcError *reterr);
+int pc_tool_browser(const PcToolCall *call, PcToolResult *ret, PcError *reterr);
 int pc_tool_process(const PcToolCall *call, PcToolResult *ret, PcError *reterr);
