@@ -108,6 +108,21 @@ void pc__gateway_ws_reply(PcWsConn *c, char *frame /* stolen */);
  * answer is job->result: the payload when status is 200, else {code, message, details?}. */
 void pc__gateway_ws_submit_run(PcWsConn *c, const char *id, PcGatewayRunFn run, json_t *params);
 
+/* A run's hold on the connection that started it: hold_conn is NULL once the connection went
+ * (or is closing). Loop thread. */
+typedef struct PcWsHold PcWsHold;
+PcWsHold *pc__gateway_ws_hold(PcWsConn *c);
+PcWsConn *pc__gateway_ws_hold_conn(const PcWsHold *h);
+void pc__gateway_ws_hold_free(PcWsHold *h);
+PcGateway *pc__gateway_ws_gateway(PcWsConn *c);
+
+/* ---- ws-agent.c ---------------------------------------------------------------------- */
+
+/* agent, chat.send, chat.abort (docs/api.md "Agent runs"). */
+void pc__gateway_ws_agent(PcWsConn *c, const char *id, const json_t *params);
+void pc__gateway_ws_chat_send(PcWsConn *c, const char *id, const json_t *params);
+void pc__gateway_ws_chat_abort(PcWsConn *c, const char *id, const json_t *params);
+
 /* ---- ws-sessions.c ------------------------------------------------------------------- */
 
 /* Both answer the request (id) on c. */
