@@ -57,7 +57,8 @@ static int append(Run *run, json_t *msg, PcError *reterr)
 }
 
 /* Waits for the session's run lock; returns the fd holding it. */
-static int lock_session(const PcConfig *cfg, const PcAgent *agent, const char *key, PcError *reterr)
+static int lock_session(const PcConfig *cfg, const PcAgent *agent, const char *key, int cancel_fd,
+                        PcError *reterr)
 {
         _cleanup_free_ char *dir =
                 xasprintf("%s/agents/%s/runs", pc_config_state_dir(cfg), agent->id);
@@ -74,10 +75,22 @@ static int lock_session(const PcConfig *cfg, const PcAgent *agent, const char *k
                 return pc_error_set(reterr, -errno, "cannot open the run lock %s: %m", path);
         if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
                 log_info("session %s is busy; this run waits for the one in progress", key);
-                if (flock(fd, LOCK_EX) < 0) {
+                /* an abortable run polls the lock and its cancel fd; others block */
+                while (flock(fd, cancel_fd > 0 ? LOCK_EX | LOCK_NB : LOCK_EX) < 0) {
                         int e = -errno;
-                        close(fd);
-                        return pc_error_set(reterr, e, "cannot lock %s: %m", path);
+                        if (e != -EWOULDBLOCK) {
+                                close(fd);
+                                return pc_error_set(reterr, e, "cannot lock %s: %m", path);
+                        }
+                        if (pc_fd_readable(cancel_fd)) {
+                                close(fd);
+                                return pc_error_set_kind(reterr, PC_ERROR_UNAVAILABLE, -ECANCELED,
+                                                         "the run was aborted while it waited "
+                                                         "for session %s",
+                                                         key);
+                        }
+                        struct timespec ts = {.tv_nsec = 50 * 1000 * 1000};
+                        nanosleep(&ts, NULL);
                 }
         }
         return fd;
@@ -295,7 +308,7 @@ int pc_agent_run(const PcConfig *cfg, const PcAgentRunRequest *req, const PcAgen
                                         json_string_value(json_array_get(refs, 0)), sandboxed,
                                         tools);
 
-        lock_fd = lock_session(cfg, agent, key, reterr);
+        lock_fd = lock_session(cfg, agent, key, req->cancel_fd, reterr);
         if (lock_fd < 0) {
                 r = lock_fd;
                 goto out;

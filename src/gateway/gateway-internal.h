@@ -224,6 +224,7 @@ struct PcGatewayRun {
         uv_thread_t thread;
         int64_t started_at, ended_at; /* wall clock, ms */
         bool finished;                /* loop thread: finished() was called */
+        struct RunWaiter *waiters;    /* loop thread: pc__gateway_run_wait() */
         /* under the registry's lock */
         json_t *events;
         bool done, aborted;
@@ -254,6 +255,12 @@ int pc__gateway_run_start(PcGateway *g, const PcGatewayRunParams *p, PcGatewayRu
                           PcError *reterr);
 PcGatewayRun *pc__gateway_run_find(PcGateway *g, const char *id); /* loop thread */
 bool pc__gateway_run_done(PcGatewayRun *run);
+/* Loop thread: fn(run, timed_out, userdata) is called once, on the loop thread, right after
+ * the run's finished() or after timeout_ms, whichever comes first. The run must not be
+ * finished yet. */
+typedef void (*PcGatewayRunWaitFn)(PcGatewayRun *run, bool timed_out, void *userdata);
+void pc__gateway_run_wait(PcGatewayRun *run, uint64_t timeout_ms, PcGatewayRunWaitFn fn,
+                          void *userdata);
 /* Loop thread: aborts a live run (true), or does nothing (false). */
 bool pc__gateway_run_abort(PcGatewayRun *run);
 /* Loop thread: aborts the live runs of session_key (as given to the run) and/or with id run_id

@@ -44,6 +44,14 @@ struct PcGatewayRuns {
         PcRunHost host;
 };
 
+typedef struct RunWaiter {
+        struct RunWaiter *next;
+        PcGatewayRun *run;
+        PcGatewayRunWaitFn fn;
+        void *userdata;
+        uv_timer_t timer;
+} RunWaiter;
+
 static int64_t wall_ms(void)
 {
         struct timespec ts;
@@ -315,6 +323,37 @@ int pc__gateway_run_start(PcGateway *g, const PcGatewayRunParams *p, PcGatewayRu
         return 0;
 }
 
+static void waiter_closed(uv_handle_t *h)
+{
+        free(h->data);
+}
+
+static void waiter_timeout(uv_timer_t *t)
+{
+        RunWaiter *w = t->data;
+        for (RunWaiter **pp = &w->run->waiters; *pp; pp = &(*pp)->next)
+                if (*pp == w) {
+                        *pp = w->next;
+                        break;
+                }
+        w->fn(w->run, true, w->userdata);
+        uv_close((uv_handle_t *) &w->timer, waiter_closed);
+}
+
+void pc__gateway_run_wait(PcGatewayRun *run, uint64_t timeout_ms, PcGatewayRunWaitFn fn,
+                          void *userdata)
+{
+        RunWaiter *w = xcalloc(1, sizeof(*w));
+        w->run = run;
+        w->fn = fn;
+        w->userdata = userdata;
+        uv_timer_init(&run->g->loop, &w->timer);
+        w->timer.data = w;
+        uv_timer_start(&w->timer, waiter_timeout, timeout_ms, 0);
+        w->next = run->waiters;
+        run->waiters = w;
+}
+
 bool pc__gateway_run_abort(PcGatewayRun *run)
 {
         PcGatewayRuns *rs = run->g->runs;
@@ -385,6 +424,13 @@ static void on_async(uv_async_t *h)
                         run->ops->finished(run, run->owner);
                 run->ops = NULL;
                 run->owner = NULL;
+                for (RunWaiter *w = run->waiters, *n; w; w = n) {
+                        n = w->next;
+                        uv_timer_stop(&w->timer);
+                        w->fn(run, false, w->userdata);
+                        uv_close((uv_handle_t *) &w->timer, waiter_closed);
+                }
+                run->waiters = NULL;
                 uv_mutex_lock(&rs->lock);
                 rs->n_active--;
                 rs->n_kept++;

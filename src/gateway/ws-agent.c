@@ -4,6 +4,10 @@
  * chat.send and chat.abort, on the gateway run machinery (run.c), and the agent and chat
  * events of a run. Loop thread only.
  *
+ * agent.wait answers when the run has ended or after timeoutMs (default 30 s, at most
+ * MAX_WAIT_MS), for any run the gateway knows (also one started over HTTP or by a sub-agent
+ * tool).
+ *
  * Choices where the spec is silent:
  * - runId is the idempotencyKey (as OpenClaw does), so a repeated key finds its run: while it
  *   runs, agent and chat.send answer {runId, status:"in_flight"}; once it has finished, agent
@@ -24,6 +28,7 @@
 
 #define MAX_KEY         512 /* sessionKey (spec) */
 #define MAX_IDEMPOTENCY 256
+#define MAX_WAIT_MS     (10 * 60 * 1000)
 
 typedef struct WsRun {
         PcWsHold *hold;
@@ -309,4 +314,69 @@ void pc__gateway_ws_chat_abort(PcWsConn *c, const char *id, const json_t *params
         size_t n = pc__gateway_run_abort_session(pc__gateway_ws_gateway(c), key, run_id, ids);
         pc__gateway_ws_reply(c, pc__ws_res_ok(id, json_pack("{s:b,s:b,s:o}", "ok", 1, "aborted",
                                                             n > 0, "runIds", ids)));
+}
+
+typedef struct WsWait {
+        PcWsHold *hold;
+        char *req_id;
+} WsWait;
+
+static json_t *wait_payload(const PcGatewayRun *run, bool timed_out)
+{
+        json_t *p = json_pack("{s:s,s:s,s:I}", "runId", run->id, "status",
+                              timed_out     ? "timeout"
+                              : run->r >= 0 ? "ok"
+                                            : "error",
+                              "startedAt", (json_int_t) run->started_at);
+        if (!timed_out) {
+                json_object_set_new(p, "endedAt", json_integer(run->ended_at));
+                if (run->r < 0)
+                        json_object_set_new(p, "error", json_string(run->err.msg));
+                if (run->r == -ECANCELED)
+                        json_object_set_new(p, "aborted", json_true());
+        }
+        return p;
+}
+
+static void on_waited(PcGatewayRun *run, bool timed_out, void *userdata)
+{
+        WsWait *w = userdata;
+        PcWsConn *c = pc__gateway_ws_hold_conn(w->hold);
+        if (c)
+                pc__gateway_ws_reply(c, pc__ws_res_ok(w->req_id, wait_payload(run, timed_out)));
+        pc__gateway_ws_hold_free(w->hold);
+        free(w->req_id);
+        free(w);
+}
+
+void pc__gateway_ws_agent_wait(PcWsConn *c, const char *id, const json_t *params)
+{
+        const char *run_id;
+        if (string_param(c, id, params, "runId", MAX_IDEMPOTENCY, true, &run_id) < 0)
+                return;
+        const json_t *t = json_object_get(params, "timeoutMs");
+        if (t && (!json_is_integer(t) || json_integer_value(t) < 0 ||
+                  json_integer_value(t) > MAX_WAIT_MS)) {
+                reply_error(c, id, PC_WS_E_INVALID_REQUEST,
+                            "params.timeoutMs must be an integer from 0 to 600000",
+                            json_pack("{s:s,s:i}", "param", "timeoutMs", "max", MAX_WAIT_MS));
+                return;
+        }
+        uint64_t timeout = t ? (uint64_t) json_integer_value(t) : 30000;
+        PcGatewayRun *run = pc__gateway_run_find(pc__gateway_ws_gateway(c), run_id);
+        if (!run) {
+                reply_error(c, id, PC_WS_E_INVALID_REQUEST,
+                            "unknown runId: no run with this id is going on or ended in the last "
+                            "10 minutes",
+                            json_pack("{s:s}", "runId", run_id));
+                return;
+        }
+        if (run->finished) {
+                pc__gateway_ws_reply(c, pc__ws_res_ok(id, wait_payload(run, false)));
+                return;
+        }
+        WsWait *w = xcalloc(1, sizeof(*w));
+        w->hold = pc__gateway_ws_hold(c);
+        w->req_id = xstrdup(id);
+        pc__gateway_run_wait(run, timeout, on_waited, w);
 }

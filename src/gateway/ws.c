@@ -212,6 +212,7 @@ static const struct {
         {"sessions.list", pc__gateway_ws_sessions_list},
         {"sessions.history", pc__gateway_ws_sessions_history},
         {"agent", pc__gateway_ws_agent},
+        {"agent.wait", pc__gateway_ws_agent_wait},
         {"chat.send", pc__gateway_ws_chat_send},
         {"chat.abort", pc__gateway_ws_chat_abort},
 };

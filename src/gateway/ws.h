@@ -118,8 +118,9 @@ PcGateway *pc__gateway_ws_gateway(PcWsConn *c);
 
 /* ---- ws-agent.c ---------------------------------------------------------------------- */
 
-/* agent, chat.send, chat.abort (docs/api.md "Agent runs"). */
+/* agent, agent.wait, chat.send, chat.abort (docs/api.md "Agent runs"). */
 void pc__gateway_ws_agent(PcWsConn *c, const char *id, const json_t *params);
+void pc__gateway_ws_agent_wait(PcWsConn *c, const char *id, const json_t *params);
 void pc__gateway_ws_chat_send(PcWsConn *c, const char *id, const json_t *params);
 void pc__gateway_ws_chat_abort(PcWsConn *c, const char *id, const json_t *params);
 

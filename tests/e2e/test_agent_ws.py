@@ -5,14 +5,18 @@ The runs use the main agent's native sandbox (root and the native image, like
 test_sandbox_native.py: it fails, or skips, and says why without them).
 """
 import json
+import os
+import re
 import subprocess
 import time
 
+import pytest
 import websocket
 
 from fakemodel import openai_chunks, stream
 from test_agent import KEY, roles, setup  # noqa: F401 (a fixture)
 from test_gateway import Gateway
+from test_sandbox_docker import engine_problem
 from test_sandbox_native import image_store  # noqa: F401 (a fixture)
 
 CLIENT = {"id": "test", "version": "1.0", "platform": "linux", "mode": "test"}
@@ -24,6 +28,7 @@ class Ws:
     def __init__(self, g):
         self.ws = websocket.create_connection(f"ws://127.0.0.1:{g.port}/", timeout=90)
         self.frames = []
+        self.taken = set()
         self.n = 0
         self.recv()  # connect.challenge
         res = self.request("connect", {"minProtocol": 4, "maxProtocol": 4, "client": CLIENT,
@@ -52,7 +57,14 @@ class Ws:
         raise AssertionError(f"no matching frame within {timeout} s: {self.frames[-5:]}")
 
     def res(self, rid):
-        return self.until(lambda f: f["type"] == "res" and f["id"] == rid)
+        """The next response to rid not returned yet (it may have been read already)."""
+        for i, f in enumerate(self.frames):
+            if f["type"] == "res" and f["id"] == rid and i not in self.taken:
+                self.taken.add(i)
+                return f
+        f = self.until(lambda f: f["type"] == "res" and f["id"] == rid)
+        self.taken.add(len(self.frames) - 1)
+        return f
 
     def request(self, method, params):
         return self.res(self.send(method, params))
@@ -84,7 +96,7 @@ def test_agent_full_turn_streams_to_the_websocket(setup, image_store):  # noqa: 
     try:
         c = Ws(g)
         feats = c.hello["features"]
-        assert {"agent", "chat.send", "chat.abort"} <= set(feats["methods"])
+        assert {"agent", "agent.wait", "chat.send", "chat.abort"} <= set(feats["methods"])
         assert {"agent", "chat"} <= set(feats["events"])
         rid = c.send("agent", {"message": "Write a note and read it back.",
                                "idempotencyKey": "idem-full", "sessionKey": "agent:main:main"})
@@ -142,6 +154,9 @@ def test_agent_full_turn_streams_to_the_websocket(setup, image_store):  # noqa: 
                  f["event"] in ("agent", "chat")]
         assert max(order) < c.frames.index(final)
 
+        w = c.request("agent.wait", {"runId": "idem-full"})["payload"]
+        assert w["status"] == "ok" and "error" not in w
+
         # the same idempotencyKey again: the finished run's result, no new model call
         again = c.request("agent", {"message": "x", "idempotencyKey": "idem-full"})
         assert again["ok"] and again["payload"]["status"] == "ok"
@@ -172,9 +187,39 @@ def host_has(pattern):
     return [line for line in out.splitlines() if pattern in line]
 
 
-def test_chat_abort_kills_the_running_tool(setup, image_store):  # noqa: F811
+def need_docker():
+    problem = engine_problem()
+    if problem:
+        if os.environ.get("PINCER_REQUIRE_DOCKER") == "1" or os.environ.get("CI"):
+            pytest.fail(f"Docker is required here but {problem}")
+        pytest.skip(f"Docker tests skipped: {problem}")
+
+
+def remove_containers(s):
+    prefix = re.search(r'containerPrefix: "([^"]+)"', s.cfg.read_text()).group(1)
+    ids = subprocess.run(["docker", "ps", "-aq", "--filter", f"name={prefix}"],
+                         capture_output=True, text=True).stdout.split()
+    if ids:
+        subprocess.run(["docker", "rm", "-f", *ids], capture_output=True)
+    return ids
+
+
+@pytest.mark.parametrize("backend", ["native", "docker"])
+def test_chat_abort_kills_the_running_tool(setup, image_store, backend):  # noqa: F811
     s = setup
-    s.link_images(image_store)
+    if backend == "docker":
+        need_docker()
+        s.cfg.write_text(s.cfg.read_text().replace('backend: "native"', 'backend: "docker"'))
+    else:
+        s.link_images(image_store)
+    try:
+        abort_run(s)
+    finally:
+        if backend == "docker":
+            assert remove_containers(s), "the run used no Docker container"
+
+
+def abort_run(s):
     cmd = "sleep 317"  # an odd number: no other test's process matches
     s.model.script = [stream(openai_chunks("Sleeping.", [("call_s", "exec", {"command": cmd})]))]
     g = start(s)
@@ -193,6 +238,9 @@ def test_chat_abort_kills_the_running_tool(setup, image_store):  # noqa: F811
             time.sleep(0.2)
         assert host_has(cmd), "the command never started in the sandbox"
 
+        w = c.request("agent.wait", {"runId": "chat-1", "timeoutMs": 100})
+        assert w["payload"]["status"] == "timeout" and w["payload"]["runId"] == "chat-1"
+        waiting = c.send("agent.wait", {"runId": "chat-1", "timeoutMs": 60000})
         ab = c.request("chat.abort", {"sessionKey": "agent:main:main"})
         assert ab["ok"] and ab["payload"]["aborted"] is True
         assert ab["payload"]["runIds"] == ["chat-1"]
@@ -204,6 +252,10 @@ def test_chat_abort_kills_the_running_tool(setup, image_store):  # noqa: F811
         while host_has(cmd) and time.time() < end:
             time.sleep(0.2)
         assert not host_has(cmd), host_has(cmd)
+        w = c.res(waiting)["payload"]  # answered when the run ended
+        assert w["status"] == "error" and w["aborted"] is True and w["endedAt"] >= w["startedAt"]
+        bad = c.request("agent.wait", {"runId": "nope"})
+        assert not bad["ok"] and "unknown runId" in bad["error"]["message"]
         ag = c.events("agent", "chat-1")
         result = [e["data"] for e in ag if e["stream"] == "tool" and
                   e["data"]["phase"] == "result"]
