@@ -512,12 +512,34 @@ int pc_tool_sessions_spawn(const PcToolCall *call, PcToolResult *ret, PcError *r
         if (label && strlen(label) > 100)
                 return pc_error_set(reterr, -EINVAL,
                                     "sessions_spawn: label is over 100 characters");
-        if (agent_arg && *agent_arg && strcasecmp(agent_arg, call->agent->id) != 0)
-                return status_result(ret, "forbidden",
-                                     "sessions_spawn: spawning another agent's sub-agent is not "
-                                     "supported by Pincer yet (subagents.allowAgents); leave "
-                                     "agentId out to spawn one of this agent",
-                                     NULL);
+        const PcAgent *target = call->agent;
+        if (agent_arg && *agent_arg && strcasecmp(agent_arg, call->agent->id) != 0) {
+                /* subagents.allowAgents: the agent's own, else the defaults' */
+                const json_t *allow = at(call->effective, "subagents", "allowAgents", NULL);
+                if (!allow)
+                        allow = at(pc_config_root(call->cfg), "agents", "defaults", "subagents");
+                if (allow && !json_is_array(allow))
+                        allow = json_object_get(allow, "allowAgents");
+                bool ok = false;
+                size_t i;
+                json_t *e;
+                json_array_foreach (allow, i, e) {
+                        const char *id = json_string_value(e);
+                        ok = ok || (id && (streq(id, "*") || strcasecmp(id, agent_arg) == 0));
+                }
+                target = ok ? pc_config_find_agent(call->cfg, agent_arg) : NULL;
+                if (!target) {
+                        _cleanup_free_ char *msg =
+                                ok ? xasprintf("sessions_spawn: there is no agent '%s'; see "
+                                               "agents.list",
+                                               agent_arg)
+                                   : xasprintf("sessions_spawn: agent '%s' may not spawn "
+                                               "sub-agents of agent '%s': list it in "
+                                               "subagents.allowAgents",
+                                               call->agent->id, agent_arg);
+                        return status_result(ret, ok ? "error" : "forbidden", msg, NULL);
+                }
+        }
         _cleanup_view_ View v = {0};
         view_init(call, &v);
         /* maxSpawnDepth 1: a sub-agent does not spawn its own */
@@ -549,9 +571,9 @@ int pc_tool_sessions_spawn(const PcToolCall *call, PcToolResult *ret, PcError *r
         int64_t now = (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
         json_t *msg = json_pack("{s:s,s:[{s:s,s:s}],s:I}", "role", "user", "content", "type",
                                 "text", "text", text, "timestamp", (json_int_t) now);
-        _cleanup_free_ char *main_key = pc_policy_session_main_key(call->cfg, call->agent);
+        _cleanup_free_ char *main_key = pc_policy_session_main_key(call->cfg, target);
         PcSessionInit init = {.key = key,
-                              .agent_id = call->agent->id,
+                              .agent_id = target->id,
                               .main_key = main_key,
                               .spawned_by = v.self,
                               .label = label && *label ? label : NULL};
@@ -563,7 +585,7 @@ int pc_tool_sessions_spawn(const PcToolCall *call, PcToolResult *ret, PcError *r
                                          err.msg);
         ret->bytes_in = strlen(task);
         char id[80];
-        PcRunStart rs = {.agent_id = call->agent->id,
+        PcRunStart rs = {.agent_id = target->id,
                          .session_key = key,
                          .message = text,
                          .message_recorded = true,

@@ -303,6 +303,8 @@ def test_subagents_spawn_and_send(setup, image_store):  # noqa: F811
         send_to_child,
         stream(openai_chunks(None, [("call_other", "sessions_send", {
             "sessionKey": "agent:main:other", "message": "hello?", "timeoutSeconds": 5})])),
+        stream(openai_chunks(None, [("call_fam", "sessions_spawn",
+                                     {"task": "x", "agentId": "family"})])),
         stream(openai_chunks("parent done")),
     ]
     s.model.routes["[Subagent Task]"] = [
@@ -332,6 +334,8 @@ def test_subagents_spawn_and_send(setup, image_store):  # noqa: F811
         assert sent["sessionKey"] == child
         other = tool_result(parent[3], "call_other")
         assert other["status"] == "forbidden" and "not visible" in other["error"]
+        fam = tool_result(parent[4], "call_fam")
+        assert fam["status"] == "forbidden" and "subagents.allowAgents" in fam["error"]
 
         # the child session is listed, spawned by the main session, with its label
         rows = c.request("sessions.list", {})["payload"]["sessions"]
