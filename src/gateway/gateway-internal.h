@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "agents/loop.h"
 #include "base/buf.h"
 #include "config/config.h"
 #include "sandbox/manager.h"
@@ -188,8 +189,6 @@ void pc__gateway_job_done(PcGatewayJob *job, void *userdata);
 void pc__gateway_maybe_stop(PcGateway *g);
 
 /* ---- run.c ------------------------------------------------------------------------------- */
-
-#include "agents/loop.h"
 
 /* Agent runs at once (each holds a thread, a state connection and a model connection). */
 #define PC_GATEWAY_MAX_RUNS 16
