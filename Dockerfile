@@ -18,7 +18,7 @@ ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
   && apt-get install -y --no-install-recommends \
        gcc libc6-dev cmake ninja-build pkg-config libjansson-dev libsqlite3-dev libseccomp-dev \
-       libuv1-dev libwebsockets-dev libwebsockets-evlib-uv libcmocka-dev \
+       libuv1-dev libwebsockets-dev libwebsockets-evlib-uv libcurl4-openssl-dev libcmocka-dev \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -33,7 +33,7 @@ USER root
 ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
   && apt-get install -y --no-install-recommends \
-       libjansson4 libsqlite3-0 libseccomp2 libuv1 libwebsockets17 libwebsockets-evlib-uv \
+       libjansson4 libsqlite3-0 libseccomp2 libuv1 libwebsockets17 libwebsockets-evlib-uv libcurl4 \
        ca-certificates curl \
   && rm -rf /var/lib/apt/lists/*
 # Extra packages for the gateway's own tools (not the sandboxes: those use sandbox images).

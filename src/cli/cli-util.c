@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* What several verbs do the same way: load the config, pick the agent, print JSON. */
+/* What several verbs do the same way: the shared options, a bad option, load the config, pick the
+ * agent, print JSON. */
+#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 
@@ -60,6 +62,33 @@ int pc_cli_pick_agent(const char *verb, const PcConfig *cfg, const char *agent_i
                 agent = pc_config_default_agent(cfg);
         *ret = agent;
         return 0;
+}
+
+bool pc_cli_common_option(int c, const char *arg, PcCliCommon *o)
+{
+        switch (c) {
+        case 'c':
+                o->config = arg;
+                return true;
+        case 'a':
+                o->agent = arg;
+                return true;
+        case 's':
+                o->session = arg;
+                return true;
+        case 'j':
+                o->json = true;
+                return true;
+        default:
+                return false;
+        }
+}
+
+int pc_cli_option_error(const char *verb, int c, char *const *argv)
+{
+        if (c == ':')
+                return pc_cli_usage_error(verb, "option '%s' needs an argument", argv[optind - 1]);
+        return pc_cli_usage_error(verb, "unknown option '%s'", argv[optind - 1]);
 }
 
 void pc_cli_print_json(const json_t *v)

@@ -43,7 +43,20 @@ const PcVerb *pc_cli_find_verb(const char *name);
 int pc_cli_usage_error(const char *verb, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 
-/* cli-util.c: loads the config (--config path or the default), printing every diagnostic on
+/* cli-util.c: the usage error for what getopt_long() (optstring starting with ':') returned
+ * as c: ':' an option without its argument, else an unknown option. Returns 2. */
+int pc_cli_option_error(const char *verb, int c, char *const *argv);
+/* The options most verbs take; each verb's getopt table says which of them it accepts. */
+typedef struct PcCliCommon {
+        const char *config;  /* -c, --config FILE */
+        const char *agent;   /* -a, --agent ID */
+        const char *session; /* -s, --session KEY */
+        bool json;           /* -j, --json */
+} PcCliCommon;
+/* Records c (what getopt_long() returned, with its optarg) when it is one of those options;
+ * false for any other. */
+bool pc_cli_common_option(int c, const char *arg, PcCliCommon *o);
+/* Loads the config (--config path or the default), printing every diagnostic on
  * failure; returns 0 or PC_EXIT_FAILURE. */
 struct PcConfig;
 struct PcAgent;

@@ -74,35 +74,24 @@ static int run(int argc, char **argv)
                 {"json", no_argument, NULL, 'j'},
                 {},
         };
-        const char *config = NULL, *agent = NULL, *session = NULL, *message = NULL;
+        PcCliCommon common = {0};
+        const char *message = NULL;
         Out out = {0};
         optind = 1;
         opterr = 0;
         int c;
         while ((c = getopt_long(argc, argv, "+:c:a:s:m:", options, NULL)) >= 0) {
                 switch (c) {
-                case 'c':
-                        config = optarg;
-                        break;
-                case 'a':
-                        agent = optarg;
-                        break;
-                case 's':
-                        session = optarg;
-                        break;
                 case 'm':
                         message = optarg;
                         break;
-                case 'j':
-                        out.json = true;
-                        break;
-                case ':':
-                        return pc_cli_usage_error("agent", "option '%s' needs an argument",
-                                                  argv[optind - 1]);
                 default:
-                        return pc_cli_usage_error("agent", "unknown option '%s'", argv[optind - 1]);
+                        if (!pc_cli_common_option(c, optarg, &common))
+                                return pc_cli_option_error("agent", c, argv);
+                        break;
                 }
         }
+        out.json = common.json;
         if (optind < argc)
                 return pc_cli_usage_error("agent", "unexpected argument '%s'", argv[optind]);
         if (!message || !*message)
@@ -111,15 +100,15 @@ static int run(int argc, char **argv)
         PcConfig *cfg = NULL;
         PcStore *store = NULL;
         PcSandboxManager *m = NULL;
-        int code = pc_cli_load_config(config, &cfg);
-        if (code == 0 && agent && !pc_config_find_agent(cfg, agent))
-                code = pc_cli_unknown_agent("agent", cfg, agent);
+        int code = pc_cli_load_config(common.config, &cfg);
+        if (code == 0 && common.agent && !pc_config_find_agent(cfg, common.agent))
+                code = pc_cli_unknown_agent("agent", cfg, common.agent);
         if (code == 0)
                 code = pc_cli_open_manager(cfg, &store, &m);
         if (code == 0) {
                 PcAgentRunRequest req = {
-                        .agent_id = agent,
-                        .session_key = session,
+                        .agent_id = common.agent,
+                        .session_key = common.session,
                         .message = message,
                         .caller = "agent",
                         .owner = true,

@@ -80,12 +80,8 @@ static int parse_options(int argc, char **argv, const char *sub)
                 case 'h':
                         fputs(usage, stdout);
                         return -1;
-                case ':':
-                        return pc_cli_usage_error("config", "option '%s' needs an argument",
-                                                  argv[optind - 1]);
-                default:
-                        return pc_cli_usage_error("config", "unknown option '%s'",
-                                                  argv[optind - 1]);
+                default: /* ':' a missing argument, '?' an unknown option */
+                        return pc_cli_option_error("config", c, argv);
                 }
         }
         if (optind < argc)

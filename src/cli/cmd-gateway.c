@@ -44,7 +44,8 @@ static int run(int argc, char **argv)
                 {},
         };
         PcGatewayOptions gopts = {0};
-        const char *config = NULL;
+        /* Of the common options, only --config. */
+        PcCliCommon common = {0};
         if (argc > 1 && streq(argv[1], "run")) { /* the only subcommand, and the default */
                 argc--;
                 argv++;
@@ -69,18 +70,13 @@ static int run(int argc, char **argv)
                 case 'b':
                         gopts.bind = optarg;
                         break;
-                case 'c':
-                        config = optarg;
-                        break;
                 case 'h':
                         fputs(usage, stdout);
                         return PC_EXIT_OK;
-                case ':':
-                        return pc_cli_usage_error("gateway", "option '%s' needs an argument",
-                                                  argv[optind - 1]);
                 default:
-                        return pc_cli_usage_error("gateway", "unknown option '%s'",
-                                                  argv[optind - 1]);
+                        if (!pc_cli_common_option(c, optarg, &common))
+                                return pc_cli_option_error("gateway", c, argv);
+                        break;
                 }
         }
         if (optind < argc)
@@ -89,7 +85,7 @@ static int run(int argc, char **argv)
         if (!getenv("PINCER_LOG_LEVEL"))
                 pc_log_set_level(PC_LOG_INFO); /* the request log */
 
-        PcConfigLoadOptions load = {.path = config};
+        PcConfigLoadOptions load = {.path = common.config};
         PcConfig *cfg = NULL;
         _cleanup_diags_ PcDiags diags = PC_DIAGS_INIT;
         PcError err = PC_ERROR_INIT;

@@ -94,11 +94,8 @@ static int parse_options(int argc, char **argv, Args *a)
                 case 'h':
                         fputs(usage, stdout);
                         return -1;
-                case ':':
-                        return pc_cli_usage_error("image", "option '%s' needs an argument",
-                                                  argv[optind - 1]);
-                default:
-                        return pc_cli_usage_error("image", "unknown option '%s'", argv[optind - 1]);
+                default: /* ':' a missing argument, '?' an unknown option */
+                        return pc_cli_option_error("image", c, argv);
                 }
         }
         a->optind = optind;

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +22,7 @@
 #include "base/diag.h"
 #include "base/fs-util.h"
 #include "base/macro.h"
+#include "base/random.h"
 #include "cli.h"
 #include "config/config.h"
 
@@ -129,18 +129,6 @@ static char *read_token(const char *path)
         return tok;
 }
 
-static char *new_token(void)
-{
-        uint8_t raw[32];
-        if (getrandom(raw, sizeof(raw), 0) != (ssize_t) sizeof(raw))
-                return NULL;
-        char *t = xmalloc(2 * sizeof(raw) + 1);
-        for (size_t i = 0; i < sizeof(raw); i++)
-                (void) snprintf(t + 2 * i, 3, "%02x", raw[i]);
-        explicit_bzero(raw, sizeof(raw));
-        return t;
-}
-
 static _printf_(1, 2) int fail(const char *fmt, ...)
 {
         va_list ap;
@@ -161,8 +149,8 @@ static int run(int argc, char **argv)
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
-        bool force = false, json = false;
-        const char *config = NULL;
+        bool force = false;
+        PcCliCommon common = {0}; /* --config, --json */
         optind = 1;
         opterr = 0;
         int c;
@@ -171,21 +159,13 @@ static int run(int argc, char **argv)
                 case 'f':
                         force = true;
                         break;
-                case 'j':
-                        json = true;
-                        break;
-                case 'c':
-                        config = optarg;
-                        break;
                 case 'h':
                         fputs(usage, stdout);
                         return PC_EXIT_OK;
-                case ':':
-                        return pc_cli_usage_error("onboard", "option '%s' needs an argument",
-                                                  argv[optind - 1]);
                 default:
-                        return pc_cli_usage_error("onboard", "unknown option '%s'",
-                                                  argv[optind - 1]);
+                        if (!pc_cli_common_option(c, optarg, &common))
+                                return pc_cli_option_error("onboard", c, argv);
+                        break;
                 }
         }
         if (optind < argc)
@@ -195,7 +175,7 @@ static int run(int argc, char **argv)
         _cleanup_free_ char *state =
                 sd && *sd ? xstrdup(sd) : xasprintf("%s/.pincer", home && *home ? home : "/");
         const char *envcfg = getenv("PINCER_CONFIG");
-        _cleanup_free_ char *path = config              ? xstrdup(config)
+        _cleanup_free_ char *path = common.config       ? xstrdup(common.config)
                                     : envcfg && *envcfg ? xstrdup(envcfg)
                                                         : xasprintf("%s/pincer.json5", state);
         struct stat st;
@@ -261,7 +241,7 @@ static int run(int argc, char **argv)
         char *token = read_token(envfile);
         bool made = !token;
         if (made) {
-                token = new_token();
+                token = pc_random_hex(PC_RANDOM_TOKEN_BYTES);
                 if (!token) {
                         json_decref(workspaces);
                         return fail("cannot make a random token: %s", strerror(errno));
@@ -277,7 +257,7 @@ static int run(int argc, char **argv)
                 }
         }
 
-        if (json) {
+        if (common.json) {
                 json_t *doc = json_pack("{s:s,s:s,s:s,s:o,s:[ss],s:o,s:s}", "config", path,
                                         "stateDir", state, "tokenFile", envfile, "token",
                                         made ? json_string(token) : json_null(), "agents", "main",

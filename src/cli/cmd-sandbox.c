@@ -51,8 +51,8 @@ static const char usage[] =
 
 enum { ARG_ALL = 0x100 };
 
-static const char *arg_config, *arg_agent, *arg_session;
-static bool arg_all, arg_force, arg_dry_run, arg_json;
+static PcCliCommon arg; /* --config, --agent, --session, --json */
+static bool arg_all, arg_force, arg_dry_run;
 static long arg_timeout = 600;
 
 static int parse_options(int argc, char **argv, const char *sub)
@@ -71,15 +71,6 @@ static int parse_options(int argc, char **argv, const char *sub)
         /* "+": stop at the first non-option, so exec's command keeps its own options. */
         while ((c = getopt_long(argc, argv, "+:c:a:s:fnt:jh", options, NULL)) >= 0) {
                 switch (c) {
-                case 'c':
-                        arg_config = optarg;
-                        break;
-                case 'a':
-                        arg_agent = optarg;
-                        break;
-                case 's':
-                        arg_session = optarg;
-                        break;
                 case ARG_ALL:
                         arg_all = true;
                         break;
@@ -95,18 +86,13 @@ static int parse_options(int argc, char **argv, const char *sub)
                                 return pc_cli_usage_error("sandbox",
                                                           "--timeout takes 1 to 86400 seconds");
                         break;
-                case 'j':
-                        arg_json = true;
-                        break;
                 case 'h':
                         fputs(usage, stdout);
                         return -1;
-                case ':':
-                        return pc_cli_usage_error("sandbox", "option '%s' needs an argument",
-                                                  argv[optind - 1]);
                 default:
-                        return pc_cli_usage_error("sandbox", "unknown option '%s'",
-                                                  argv[optind - 1]);
+                        if (!pc_cli_common_option(c, optarg, &arg))
+                                return pc_cli_option_error("sandbox", c, argv);
+                        break;
                 }
         }
         if (!streq(sub, "exec") && optind < argc)
@@ -150,7 +136,7 @@ int pc_cli_open_manager(const PcConfig *cfg, PcStore **ret_store, PcSandboxManag
 
 static int ctx_open(Ctx *c)
 {
-        if (pc_cli_load_config(arg_config, &c->cfg) != 0)
+        if (pc_cli_load_config(arg.config, &c->cfg) != 0)
                 return PC_EXIT_FAILURE;
         return pc_cli_open_manager(c->cfg, &c->store, &c->m);
 }
@@ -172,11 +158,11 @@ static int do_list(Ctx *c)
 {
         json_t *list = NULL;
         PcError err = PC_ERROR_INIT;
-        if (pc_sandbox_manager_list(c->m, c->cfg, arg_agent, &list, &err) < 0) {
+        if (pc_sandbox_manager_list(c->m, c->cfg, arg.agent, &list, &err) < 0) {
                 fprintf(stderr, "pincer sandbox list: %s\n", err.msg);
                 return PC_EXIT_FAILURE;
         }
-        if (arg_json) {
+        if (arg.json) {
                 pc_cli_print_json(list);
                 json_decref(list);
                 return PC_EXIT_OK;
@@ -222,7 +208,7 @@ static int do_list(Ctx *c)
 
 static int print_report(const json_t *report, const char *none)
 {
-        if (arg_json) {
+        if (arg.json) {
                 pc_cli_print_json(report);
         } else if (json_array_size(report) == 0)
                 printf("%s\n", none);
@@ -232,7 +218,7 @@ static int print_report(const json_t *report, const char *none)
         json_array_foreach (report, i, o) {
                 const char *res = json_string_value(json_object_get(o, "result"));
                 failed += streq(res, "failed");
-                if (arg_json)
+                if (arg.json)
                         continue;
                 const char *reason = json_string_value(json_object_get(o, "reason"));
                 const char *e = json_string_value(json_object_get(o, "error"));
@@ -246,14 +232,14 @@ static int print_report(const json_t *report, const char *none)
 
 static int do_recreate(Ctx *c)
 {
-        int n = arg_all + !!arg_agent + !!arg_session;
+        int n = arg_all + !!arg.agent + !!arg.session;
         if (n != 1)
                 return pc_cli_usage_error("sandbox",
                                           n ? "give only one of --all, --agent, --session"
                                             : "recreate needs --all, --agent ID or "
                                               "--session KEY");
-        PcSandboxFilter filter = {.all = arg_all, .agent_id = arg_agent, .scope_key = arg_session};
-        _cleanup_free_ char *agent_norm = arg_agent ? pc_agent_id_normalize(arg_agent) : NULL;
+        PcSandboxFilter filter = {.all = arg_all, .agent_id = arg.agent, .scope_key = arg.session};
+        _cleanup_free_ char *agent_norm = arg.agent ? pc_agent_id_normalize(arg.agent) : NULL;
         filter.agent_id = agent_norm;
         PcError err = PC_ERROR_INIT;
         json_t *preview = NULL;
@@ -264,7 +250,7 @@ static int do_recreate(Ctx *c)
         size_t count = json_array_size(preview);
         json_decref(preview);
         if (count == 0) {
-                puts(arg_json ? "[]" : "No sandboxes match.");
+                puts(arg.json ? "[]" : "No sandboxes match.");
                 return PC_EXIT_OK;
         }
         if (!arg_force) {
@@ -311,10 +297,10 @@ static int do_prune(Ctx *c)
 static int do_exec(Ctx *c, int argc, char **argv)
 {
         const PcAgent *agent = NULL;
-        int code = pc_cli_pick_agent("sandbox", c->cfg, arg_agent, arg_session, &agent);
+        int code = pc_cli_pick_agent("sandbox", c->cfg, arg.agent, arg.session, &agent);
         if (code != 0)
                 return code;
-        _cleanup_free_ char *session = pc_policy_session_key_resolve(c->cfg, agent, arg_session);
+        _cleanup_free_ char *session = pc_policy_session_key_resolve(c->cfg, agent, arg.session);
         PcError err = PC_ERROR_INIT;
         PcSandboxSession ses = {0};
         PcSandboxLease *lease = NULL;
@@ -354,7 +340,7 @@ static int do_exec(Ctx *c, int argc, char **argv)
                 pc_sandbox_lease_release(lease);
                 return PC_EXIT_FAILURE;
         }
-        if (arg_json) {
+        if (arg.json) {
                 json_t *o =
                         json_pack("{s:s,s:s,s:s,s:i,s:b,s:s%,s:s%,s:b,s:b,s:I}", "sandbox",
                                   pc_sandbox_lease_spec(lease)->name, "action",
@@ -408,7 +394,7 @@ static int run(int argc, char **argv)
                 else if (streq(sub, "prune"))
                         r = do_prune(&c);
                 else if (streq(sub, "explain"))
-                        r = pc_cli_sandbox_explain(c.cfg, arg_agent, arg_session, arg_json);
+                        r = pc_cli_sandbox_explain(c.cfg, arg.agent, arg.session, arg.json);
                 else
                         r = do_exec(&c, argc - 1, argv + 1);
         }

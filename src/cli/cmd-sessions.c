@@ -4,10 +4,10 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/time-util.h"
 #include "cli.h"
 #include "config/config.h"
 #include "policy/policy.h"
@@ -40,8 +40,8 @@ static const char usage[] =
         "\n"
         "Exit: 0 ok, 1 no such session or the state database failed, 2 usage error.\n";
 
-static const char *arg_config, *arg_agent, *arg_output;
-static bool arg_json;
+static PcCliCommon arg; /* --config, --agent, --json */
+static const char *arg_output;
 
 static int parse_options(int argc, char **argv)
 {
@@ -52,31 +52,20 @@ static int parse_options(int argc, char **argv)
                 {"json", no_argument, NULL, 'j'},
                 {},
         };
-        arg_config = arg_agent = arg_output = NULL;
-        arg_json = false;
+        arg = (PcCliCommon){0};
+        arg_output = NULL;
         optind = 1;
         opterr = 0;
         int c;
         while ((c = getopt_long(argc, argv, ":c:a:o:j", options, NULL)) >= 0) {
                 switch (c) {
-                case 'c':
-                        arg_config = optarg;
-                        break;
-                case 'a':
-                        arg_agent = optarg;
-                        break;
                 case 'o':
                         arg_output = optarg;
                         break;
-                case 'j':
-                        arg_json = true;
-                        break;
-                case ':':
-                        return pc_cli_usage_error("sessions", "option '%s' needs an argument",
-                                                  argv[optind - 1]);
                 default:
-                        return pc_cli_usage_error("sessions", "unknown option '%s'",
-                                                  argv[optind - 1]);
+                        if (!pc_cli_common_option(c, optarg, &arg))
+                                return pc_cli_option_error("sessions", c, argv);
+                        break;
                 }
         }
         return 0;
@@ -89,10 +78,10 @@ typedef struct Ctx {
 
 static int ctx_open(Ctx *c)
 {
-        if (pc_cli_load_config(arg_config, &c->cfg) != 0)
+        if (pc_cli_load_config(arg.config, &c->cfg) != 0)
                 return PC_EXIT_FAILURE;
-        if (arg_agent && !pc_config_find_agent(c->cfg, arg_agent))
-                return pc_cli_unknown_agent("sessions", c->cfg, arg_agent);
+        if (arg.agent && !pc_config_find_agent(c->cfg, arg.agent))
+                return pc_cli_unknown_agent("sessions", c->cfg, arg.agent);
         PcError err = PC_ERROR_INIT;
         if (pc_store_open(pc_config_state_dir(c->cfg), &c->store, &err) < 0) {
                 fprintf(stderr, "pincer sessions: %s\n", err.msg);
@@ -107,26 +96,16 @@ static void ctx_release(Ctx *c)
         pc_config_unref(c->cfg);
 }
 
-static void iso(int64_t ms, char *buf, size_t n)
-{
-        time_t t = (time_t) (ms / 1000);
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        char base[32];
-        strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(buf, n, "%s.%03dZ", base, (int) (ms % 1000));
-}
-
 static int do_list(Ctx *c)
 {
         PcSessionRecord *rows = NULL;
         size_t n = 0;
         PcError err = PC_ERROR_INIT;
-        if (pc_store_session_list(c->store, arg_agent, &rows, &n, &err) < 0) {
+        if (pc_store_session_list(c->store, arg.agent, &rows, &n, &err) < 0) {
                 fprintf(stderr, "pincer sessions: %s\n", err.msg);
                 return PC_EXIT_FAILURE;
         }
-        if (arg_json) {
+        if (arg.json) {
                 json_t *list = json_array();
                 for (size_t i = 0; i < n; i++)
                         json_array_append_new(list, pc_session_record_json(&rows[i]));
@@ -136,13 +115,13 @@ static int do_list(Ctx *c)
                 json_decref(doc);
         } else if (n == 0) {
                 printf("No sessions yet%s%s: they start with the first tool call.\n",
-                       arg_agent ? " for agent " : "", arg_agent ? arg_agent : "");
+                       arg.agent ? " for agent " : "", arg.agent ? arg.agent : "");
         } else {
                 printf("%-40s %-10s %-9s %8s %6s  %s\n", "KEY", "AGENT", "KIND", "MESSAGES",
                        "TOOLS", "UPDATED");
                 for (size_t i = 0; i < n; i++) {
-                        char when[40];
-                        iso(rows[i].updated_at_ms, when, sizeof(when));
+                        char when[PC_TIME_ISO_MS_MAX];
+                        pc_time_format_iso_ms(rows[i].updated_at_ms, when, sizeof(when));
                         printf("%-40s %-10s %-9s %8lld %6lld  %s\n", rows[i].key, rows[i].agent_id,
                                rows[i].kind, (long long) rows[i].message_count,
                                (long long) rows[i].tool_call_count, when);
@@ -156,7 +135,7 @@ static int do_list(Ctx *c)
 static char *resolve_key(Ctx *c, const char *raw)
 {
         const PcAgent *agent = NULL;
-        if (pc_cli_pick_agent("sessions", c->cfg, arg_agent, strchr(raw, ':') ? raw : NULL,
+        if (pc_cli_pick_agent("sessions", c->cfg, arg.agent, strchr(raw, ':') ? raw : NULL,
                               &agent) != 0)
                 return NULL;
         _cleanup_free_ char *key = pc_policy_session_key_resolve(c->cfg, agent, raw);
@@ -253,7 +232,7 @@ static int do_show(Ctx *c, const char *raw)
         int code = get_session(c, raw, &rec);
         if (code != 0)
                 return code;
-        if (arg_json) {
+        if (arg.json) {
                 json_t *entries = json_array();
                 code = each_entry(c, rec.key, collect, entries);
                 json_t *doc = json_pack("{s:o,s:o}", "session", pc_session_record_json(&rec),
@@ -299,8 +278,8 @@ static int do_export(Ctx *c, const char *raw)
                 }
         }
         const PcAgent *agent = pc_config_find_agent(c->cfg, rec.agent_id);
-        char when[40];
-        iso(rec.created_at_ms, when, sizeof(when));
+        char when[PC_TIME_ISO_MS_MAX];
+        pc_time_format_iso_ms(rec.created_at_ms, when, sizeof(when));
         /* The pi SessionManager header (spec 2.2): version 3, the session id, the workspace. */
         json_t *header = json_pack("{s:s,s:i,s:s,s:s,s:s}", "type", "session", "version", 3, "id",
                                    rec.session_id, "timestamp", when, "cwd",
@@ -343,7 +322,7 @@ static int run(int argc, char **argv)
                 return pc_cli_usage_error("sessions", "%s takes one session KEY", sub);
         if (arg_output && !streq(sub, "export"))
                 return pc_cli_usage_error("sessions", "--output is only for export");
-        if (arg_json && streq(sub, "export"))
+        if (arg.json && streq(sub, "export"))
                 return pc_cli_usage_error("sessions", "export always writes JSONL; drop --json");
 
         Ctx c = {0};

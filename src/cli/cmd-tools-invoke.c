@@ -19,30 +19,16 @@ int pc_cli_tools_invoke(int argc, char **argv)
                 {"json", no_argument, NULL, 'j'},
                 {},
         };
-        const char *config = NULL, *agent = NULL, *session = NULL;
-        bool json = false;
+        PcCliCommon o = {0};
         optind = 1;
         opterr = 0;
         int c;
         while ((c = getopt_long(argc, argv, "+:c:a:s:j", options, NULL)) >= 0) {
                 switch (c) {
-                case 'c':
-                        config = optarg;
-                        break;
-                case 'a':
-                        agent = optarg;
-                        break;
-                case 's':
-                        session = optarg;
-                        break;
-                case 'j':
-                        json = true;
-                        break;
-                case ':':
-                        return pc_cli_usage_error("tools", "option '%s' needs an argument",
-                                                  argv[optind - 1]);
                 default:
-                        return pc_cli_usage_error("tools", "unknown option '%s'", argv[optind - 1]);
+                        if (!pc_cli_common_option(c, optarg, &o))
+                                return pc_cli_option_error("tools", c, argv);
+                        break;
                 }
         }
         if (optind >= argc || argc - optind > 2)
@@ -64,15 +50,15 @@ int pc_cli_tools_invoke(int argc, char **argv)
         PcConfig *cfg = NULL;
         PcStore *store = NULL;
         PcSandboxManager *m = NULL;
-        int code = pc_cli_load_config(config, &cfg);
+        int code = pc_cli_load_config(o.config, &cfg);
         if (code == 0)
                 code = pc_cli_open_manager(cfg, &store, &m);
         if (code == 0) {
                 PcInvokeRequest req = {
                         .tool = tool,
                         .args = args,
-                        .agent_id = agent,
-                        .session_key = session,
+                        .agent_id = o.agent,
+                        .session_key = o.session,
                         .caller = "cli",
                         .owner = true,
                 };
@@ -80,7 +66,7 @@ int pc_cli_tools_invoke(int argc, char **argv)
                 PcError err = PC_ERROR_INIT;
                 if (pc_dispatch_invoke(cfg, m, &req, &resp, &err) < 0)
                         fprintf(stderr, "pincer tools invoke: warning: %s\n", err.msg);
-                if (json) {
+                if (o.json) {
                         json_t *doc = pc_invoke_response_json(&resp);
                         pc_cli_print_json(doc);
                         json_decref(doc);

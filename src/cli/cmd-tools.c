@@ -49,13 +49,10 @@ enum {
         ARG_MODEL,
 };
 
-static const char *arg_config = NULL;
-static const char *arg_agent = NULL;
-static const char *arg_session = NULL;
+static PcCliCommon arg; /* --config, --agent, --session, --json */
 static const char *arg_provider = NULL;
 static const char *arg_model = NULL;
 static int arg_sandboxed = -1; /* -1: decide from the config */
-static bool arg_json = false;
 
 static int parse_options(int argc, char **argv)
 {
@@ -76,15 +73,6 @@ static int parse_options(int argc, char **argv)
         int c;
         while ((c = getopt_long(argc, argv, ":c:a:s:jh", options, NULL)) >= 0) {
                 switch (c) {
-                case 'c':
-                        arg_config = optarg;
-                        break;
-                case 'a':
-                        arg_agent = optarg;
-                        break;
-                case 's':
-                        arg_session = optarg;
-                        break;
                 case ARG_SANDBOXED:
                 case ARG_NO_SANDBOXED:
                         if (arg_sandboxed >= 0 && arg_sandboxed != (c == ARG_SANDBOXED))
@@ -99,17 +87,13 @@ static int parse_options(int argc, char **argv)
                 case ARG_MODEL:
                         arg_model = optarg;
                         break;
-                case 'j':
-                        arg_json = true;
-                        break;
                 case 'h':
                         fputs(usage, stdout);
                         return -1;
-                case ':':
-                        return pc_cli_usage_error("tools", "option '%s' needs an argument",
-                                                  argv[optind - 1]);
                 default:
-                        return pc_cli_usage_error("tools", "unknown option '%s'", argv[optind - 1]);
+                        if (!pc_cli_common_option(c, optarg, &arg))
+                                return pc_cli_option_error("tools", c, argv);
+                        break;
                 }
         }
         if (optind < argc)
@@ -143,10 +127,7 @@ json_t *pc_cli_tool_verdicts_json(const PcPolicyResult *r)
 static void print_json(const PcPolicyResult *r)
 {
         json_t *arr = pc_cli_tool_verdicts_json(r);
-        char *s = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        if (s)
-                puts(s);
-        free(s);
+        pc_cli_print_json(arr);
         json_decref(arr);
 }
 
@@ -191,15 +172,15 @@ static void print_text(const PcPolicyResult *r, const char *why_sandboxed)
 static int do_list(void)
 {
         _cleanup_(pc_config_unrefp) PcConfig *cfg = NULL;
-        if (pc_cli_load_config(arg_config, &cfg) != 0)
+        if (pc_cli_load_config(arg.config, &cfg) != 0)
                 return PC_EXIT_FAILURE;
         const PcAgent *agent = NULL;
-        int code = pc_cli_pick_agent("tools", cfg, arg_agent, arg_session, &agent);
+        int code = pc_cli_pick_agent("tools", cfg, arg.agent, arg.session, &agent);
         if (code != 0)
                 return code;
         PcError err = PC_ERROR_INIT;
 
-        _cleanup_free_ char *session = pc_policy_session_key_resolve(cfg, agent, arg_session);
+        _cleanup_free_ char *session = pc_policy_session_key_resolve(cfg, agent, arg.session);
         bool sandboxed = arg_sandboxed >= 0 ? arg_sandboxed
                                             : pc_policy_session_sandboxed(cfg, agent, session);
         const char *why =
@@ -231,7 +212,7 @@ static int do_list(void)
         }
 
         pc_cli_print_diags(stderr, &r->warnings);
-        if (arg_json)
+        if (arg.json)
                 print_json(r);
         else
                 print_text(r, why);

@@ -5,12 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/macro.h"
+#include "base/random.h"
 #include "base/sha256.h"
 #include "gateway-internal.h"
 
@@ -78,16 +78,12 @@ int pc__gateway_auth_init(PcGatewayAuth *a, const PcConfig *cfg, PcError *reterr
         } else if (streq(mode, "token")) {
                 a->mode = PC_GATEWAY_AUTH_TOKEN;
                 if (!a->token) {
-                        uint8_t raw[32];
-                        if (getrandom(raw, sizeof(raw), 0) != (ssize_t) sizeof(raw)) {
+                        a->token = pc_random_hex(PC_RANDOM_TOKEN_BYTES);
+                        if (!a->token) {
                                 pc__gateway_auth_release(a);
                                 return pc_error_set(reterr, -errno,
                                                     "Failed to make a random gateway token: %m");
                         }
-                        a->token = xmalloc(2 * sizeof(raw) + 1);
-                        for (size_t i = 0; i < sizeof(raw); i++)
-                                (void) snprintf(a->token + 2 * i, 3, "%02x", raw[i]);
-                        explicit_bzero(raw, sizeof(raw));
                         a->ephemeral = true;
                 }
         } else {

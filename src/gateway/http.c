@@ -371,10 +371,16 @@ static int on_http(PcGateway *g, Conn *c, struct lws *wsi, const char *uri)
                 respond_error(c, 503, "Gateway is shutting down", "unavailable");
                 return 0;
         }
+        /* Beyond the cap only the liveness check is answered (a static body, then the
+         * connection closes): a flood of connections must not make a supervisor's probe
+         * restart a gateway that is alive. */
+        bool health = streq(c->path, "/health") || streq(c->path, "/healthz");
         if (g->n_conns > PC_GATEWAY_MAX_CONNECTIONS) {
                 c->close_after = true;
-                respond_error(c, 503, "Too many connections", "unavailable");
-                return 0;
+                if (!health || (c->method != M_GET && c->method != M_HEAD)) {
+                        respond_error(c, 503, "Too many connections", "unavailable");
+                        return 0;
+                }
         }
         if (header_bytes(wsi) > PC_GATEWAY_MAX_HEADER_BYTES) {
                 c->close_after = true;
@@ -382,7 +388,7 @@ static int on_http(PcGateway *g, Conn *c, struct lws *wsi, const char *uri)
                               "invalid_request_error");
                 return 0;
         }
-        if (streq(c->path, "/health") || streq(c->path, "/healthz")) {
+        if (health) {
                 if (c->method == M_GET || c->method == M_HEAD)
                         respond(c, 200, "application/json", health_body);
                 else {

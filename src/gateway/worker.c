@@ -154,8 +154,6 @@ static void run_job(PcGatewayWorker *w, const PcConfig *cfg, PcGatewayJob *j)
                 j->response = resp; /* the job owns it now */
         else
                 pc_invoke_response_release(&resp);
-        if (pc__gateway_metrics_sandboxes_due())
-                refresh_sandbox_metrics(w, cfg);
 }
 
 static void prune(PcGatewayWorker *w, const PcConfig *cfg)
@@ -217,10 +215,8 @@ static void worker_main(void *arg)
                         next_prune =
                                 uv_hrtime() + (uint64_t) PC_GATEWAY_PRUNE_INTERVAL_MS * 1000000u;
                 }
+                bool tool_call = j && !j->run; /* j belongs to the loop once posted */
                 uv_mutex_lock(&w->lock);
-                /* PcConfig's refcount is not atomic: every ref and unref of a snapshot the
-                 * loop thread also touches happens under the lock. */
-                pc_config_unref(cfg);
                 if (j) {
                         if (w->done_tail)
                                 w->done_tail->next = j;
@@ -229,8 +225,15 @@ static void worker_main(void *arg)
                         w->done_tail = j;
                         uv_mutex_unlock(&w->lock);
                         uv_async_send(&w->async);
+                        /* after the answer went out: the sandbox gauges of /metrics (every
+                         * 30 s) cost a listing, which no caller should wait for */
+                        if (tool_call && pc__gateway_metrics_sandboxes_due())
+                                refresh_sandbox_metrics(w, cfg);
                         uv_mutex_lock(&w->lock);
                 }
+                /* PcConfig's refcount is not atomic: every ref and unref of a snapshot the
+                 * loop thread also touches happens under the lock. */
+                pc_config_unref(cfg);
         }
         uv_mutex_unlock(&w->lock);
 }
@@ -292,6 +295,7 @@ int pc__gateway_worker_start(uv_loop_t *loop, const PcConfig *cfg, PcStore *stor
          * (audit.h, group commit) instead of one fsync per call on the response path. */
         pc_audit_group_commit_start();
         w->n_threads = pool_size();
+        pc_process_registry_set_max_waiters(w->processes, w->n_threads / 2);
         w->threads = xcalloc(w->n_threads, sizeof(Thread));
         /* Signals belong to the loop thread (uv_signal): block them in the workers. */
         sigset_t all, old;

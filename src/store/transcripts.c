@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "base/alloc.h"
+#include "base/time-util.h"
 #include "sessions.h"
 #include "store-internal.h"
 
@@ -33,16 +34,6 @@ static char *new_uuid(void)
         h[12] = '4';
         h[16] = "89ab"[h[16] % 4];
         return xasprintf("%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16, h + 20);
-}
-
-static void iso_time(int64_t ms, char *buf, size_t n)
-{
-        time_t t = (time_t) (ms / 1000);
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        char base[32];
-        strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(buf, n, "%s.%03dZ", base, (int) (ms % 1000));
 }
 
 static size_t count_tool_calls(const json_t *msg, bool *only_tools)
@@ -87,16 +78,46 @@ static json_t *shrunk_message(const json_t *msg, size_t size)
         return m;
 }
 
+/* Binds ?1 to key and ?2, ?3, ... to nums[0], nums[1], ... */
+static void bind_key_nums(sqlite3_stmt *st, const char *key, const int64_t *nums, size_t n)
+{
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        for (size_t i = 0; i < n; i++)
+                sqlite3_bind_int64(st, (int) i + 2, nums[i]);
+}
+
+/* Steps st to its end, handing each row to fn (when given). Returns 0, or fills reterr saying
+ * what failed. */
+static int step_all(PcStore *s, sqlite3_stmt *st, void (*fn)(sqlite3_stmt *row, void *userdata),
+                    void *userdata, PcError *reterr, const char *what)
+{
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+                if (fn)
+                        fn(st, userdata);
+        return rc == SQLITE_DONE ? 0 : pc__store_fail(s, rc, reterr, what);
+}
+
+/* A transcript query: sql with ?1 the session key and ?2, ... nums, each row to fn. */
+static int query_rows(PcStore *s, const char *sql, const char *key, const int64_t *nums, size_t n,
+                      void (*fn)(sqlite3_stmt *row, void *userdata), void *userdata,
+                      PcError *reterr)
+{
+        _cleanup_sqlstmt_ sqlite3_stmt *st = NULL;
+        int r = pc__store_prepare(s, sql, &st, reterr);
+        if (r < 0)
+                return r;
+        bind_key_nums(st, key, nums, n);
+        return step_all(s, st, fn, userdata, reterr, "reading a transcript");
+}
+
 static int insert_entry(PcStore *s, sqlite3_stmt *ins, const char *key, int64_t seq,
                         const char *json, bool tool, PcError *reterr)
 {
         sqlite3_reset(ins);
-        sqlite3_bind_text(ins, 1, key, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(ins, 2, seq);
-        sqlite3_bind_int(ins, 3, tool);
+        bind_key_nums(ins, key, (const int64_t[]){seq, tool}, 2);
         sqlite3_bind_text(ins, 4, json, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(ins);
-        return rc == SQLITE_DONE ? 0 : pc__store_fail(s, rc, reterr, "appending to a transcript");
+        return step_all(s, ins, NULL, NULL, reterr, "appending to a transcript");
 }
 
 static int append_locked(PcStore *s, const PcSessionInit *in, json_t *const *messages, size_t n,
@@ -124,9 +145,8 @@ static int append_locked(PcStore *s, const PcSessionInit *in, json_t *const *mes
         if (in->label)
                 sqlite3_bind_text(st, 7, in->label, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 8, now_ms);
-        int rc = sqlite3_step(st);
-        if (rc != SQLITE_DONE)
-                return pc__store_fail(s, rc, reterr, "creating a session");
+        if ((r = step_all(s, st, NULL, NULL, reterr, "creating a session")) < 0)
+                return r;
         sqlite3_finalize(TAKE_PTR(st));
 
         r = pc__store_prepare(s, "SELECT last_seq, last_entry_id FROM sessions WHERE key = ?1", &st,
@@ -134,7 +154,8 @@ static int append_locked(PcStore *s, const PcSessionInit *in, json_t *const *mes
         if (r < 0)
                 return r;
         sqlite3_bind_text(st, 1, in->key, -1, SQLITE_STATIC);
-        if ((rc = sqlite3_step(st)) != SQLITE_ROW)
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW)
                 return pc__store_fail(s, rc, reterr, "reading a session");
         int64_t seq = sqlite3_column_int64(st, 0);
         const unsigned char *last = sqlite3_column_text(st, 1);
@@ -149,8 +170,8 @@ static int append_locked(PcStore *s, const PcSessionInit *in, json_t *const *mes
                               &st, reterr);
         if (r < 0)
                 return r;
-        char ts[40];
-        iso_time(now_ms, ts, sizeof(ts));
+        char ts[PC_TIME_ISO_MS_MAX];
+        pc_time_format_iso_ms(now_ms, ts, sizeof(ts));
         int64_t tool_calls = 0;
         for (size_t i = 0; i < n; i++) {
                 char id[17];
@@ -187,15 +208,10 @@ static int append_locked(PcStore *s, const PcSessionInit *in, json_t *const *mes
                               &st, reterr);
         if (r < 0)
                 return r;
-        sqlite3_bind_text(st, 1, in->key, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, now_ms);
-        sqlite3_bind_int64(st, 3, (int64_t) n);
-        sqlite3_bind_int64(st, 4, tool_calls);
-        sqlite3_bind_int64(st, 5, seq);
+        bind_key_nums(st, in->key, (const int64_t[]){now_ms, (int64_t) n, tool_calls, seq}, 4);
         if (*parent)
                 sqlite3_bind_text(st, 6, parent, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        return rc == SQLITE_DONE ? 0 : pc__store_fail(s, rc, reterr, "updating a session");
+        return step_all(s, st, NULL, NULL, reterr, "updating a session");
 }
 
 /* The transaction, under the store's lock; *ret_ticket is its group-commit ticket. */
@@ -241,78 +257,78 @@ static size_t clamp_limit(size_t limit)
         return limit == 0 || limit > PC_TRANSCRIPT_PAGE_MAX ? PC_TRANSCRIPT_PAGE_MAX : limit;
 }
 
+typedef struct Page {
+        json_t *entries;
+        int64_t last_seq;
+} Page;
+
+static void page_row(sqlite3_stmt *row, void *userdata)
+{
+        Page *p = userdata;
+        p->last_seq = sqlite3_column_int64(row, 0);
+        /* As OpenClaw's reader: a malformed entry is skipped. */
+        json_t *e = json_loads((const char *) sqlite3_column_text(row, 1), 0, NULL);
+        if (json_is_object(e))
+                json_array_append(p->entries, e);
+        json_decref(e);
+}
+
 int pc_store_transcript_page(PcStore *s, const char *key, int64_t after_seq, size_t limit,
                              json_t **ret, int64_t *ret_last_seq, PcError *reterr)
 {
         PC_STORE_LOCKED(s);
-        _cleanup_sqlstmt_ sqlite3_stmt *st = NULL;
-        int r = pc__store_prepare(s,
-                                  "SELECT seq, entry FROM transcript_entries WHERE session_key = "
-                                  "?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-                                  &st, reterr);
-        if (r < 0)
+        Page p = {.entries = json_array(), .last_seq = after_seq};
+        int r = query_rows(s,
+                           "SELECT seq, entry FROM transcript_entries WHERE session_key = ?1 AND "
+                           "seq > ?2 ORDER BY seq LIMIT ?3",
+                           key, (const int64_t[]){after_seq, (int64_t) clamp_limit(limit)}, 2,
+                           page_row, &p, reterr);
+        if (r < 0) {
+                json_decref(p.entries);
                 return r;
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, after_seq);
-        sqlite3_bind_int64(st, 3, (int64_t) clamp_limit(limit));
-        json_t *list = json_array();
-        int64_t last = after_seq;
-        int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                last = sqlite3_column_int64(st, 0);
-                /* As OpenClaw's reader: a malformed entry is skipped. */
-                json_t *e = json_loads((const char *) sqlite3_column_text(st, 1), 0, NULL);
-                if (json_is_object(e))
-                        json_array_append(list, e);
-                json_decref(e);
         }
-        if (rc != SQLITE_DONE) {
-                json_decref(list);
-                return pc__store_fail(s, rc, reterr, "reading a transcript");
-        }
-        *ret = list;
-        *ret_last_seq = last;
+        *ret = p.entries;
+        *ret_last_seq = p.last_seq;
         return 0;
+}
+
+typedef struct Messages {
+        json_t *newest_first;
+        size_t rows, limit;
+} Messages;
+
+static void message_row(sqlite3_stmt *row, void *userdata)
+{
+        Messages *m = userdata;
+        if (++m->rows > m->limit)
+                return; /* the one past the limit: only tells that there are more */
+        json_t *e = json_loads((const char *) sqlite3_column_text(row, 0), 0, NULL);
+        json_t *msg = json_object_get(e, "message");
+        if (json_is_object(msg))
+                json_array_append(m->newest_first, msg);
+        json_decref(e);
 }
 
 int pc_store_transcript_messages(PcStore *s, const char *key, bool include_tools, size_t offset,
                                  size_t limit, json_t **ret, bool *ret_more, PcError *reterr)
 {
         PC_STORE_LOCKED(s);
-        limit = clamp_limit(limit);
-        _cleanup_sqlstmt_ sqlite3_stmt *st = NULL;
-        int r = pc__store_prepare(s,
-                                  "SELECT entry FROM transcript_entries WHERE session_key = ?1 "
-                                  "AND type = 'message' AND (?2 OR tool = 0) ORDER BY seq DESC "
-                                  "LIMIT ?3 OFFSET ?4",
-                                  &st, reterr);
-        if (r < 0)
+        Messages m = {.newest_first = json_array(), .limit = clamp_limit(limit)};
+        int r = query_rows(
+                s,
+                "SELECT entry FROM transcript_entries WHERE session_key = ?1 AND type "
+                "= 'message' AND (?2 OR tool = 0) ORDER BY seq DESC LIMIT ?3 OFFSET ?4",
+                key, (const int64_t[]){include_tools, (int64_t) m.limit + 1, (int64_t) offset}, 3,
+                message_row, &m, reterr);
+        if (r < 0) {
+                json_decref(m.newest_first);
                 return r;
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 2, include_tools);
-        sqlite3_bind_int64(st, 3, (int64_t) limit + 1);
-        sqlite3_bind_int64(st, 4, (int64_t) offset);
-        json_t *newest_first = json_array();
-        size_t rows = 0;
-        int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                if (++rows > limit)
-                        continue;
-                json_t *e = json_loads((const char *) sqlite3_column_text(st, 0), 0, NULL);
-                json_t *m = json_object_get(e, "message");
-                if (json_is_object(m))
-                        json_array_append(newest_first, m);
-                json_decref(e);
-        }
-        if (rc != SQLITE_DONE) {
-                json_decref(newest_first);
-                return pc__store_fail(s, rc, reterr, "reading a transcript");
         }
         json_t *list = json_array();
-        for (size_t i = json_array_size(newest_first); i > 0; i--)
-                json_array_append(list, json_array_get(newest_first, i - 1));
-        json_decref(newest_first);
+        for (size_t i = json_array_size(m.newest_first); i > 0; i--)
+                json_array_append(list, json_array_get(m.newest_first, i - 1));
+        json_decref(m.newest_first);
         *ret = list;
-        *ret_more = rows > limit;
+        *ret_more = m.rows > m.limit;
         return 0;
 }

@@ -146,6 +146,8 @@ struct PcProcessRegistry {
         pthread_mutex_t lock;
         pthread_cond_t cond; /* output arrived or a process exited */
         PcProcess *list;     /* newest first */
+        size_t max_waiters;  /* calls that may block in a wait at once; 0: no limit */
+        size_t waiters;
 };
 
 static int64_t wall_ms(void)
@@ -508,8 +510,21 @@ int pc_process_start(PcProcessRegistry *reg, const PcProcessSpec *spec, PcSandbo
         return 0;
 }
 
-bool pc_process_wait(PcProcessRegistry *reg, PcProcess *p, int64_t timeout_ms)
+void pc_process_registry_set_max_waiters(PcProcessRegistry *reg, size_t n)
 {
+        pthread_mutex_lock(&reg->lock);
+        reg->max_waiters = n;
+        pthread_mutex_unlock(&reg->lock);
+}
+
+/* Under the lock: waits up to timeout_ms while p runs and more() holds, unless max_waiters
+ * calls already wait (each one holds a tool worker: the rest must stay free for other calls;
+ * the caller then answers with what is there now). */
+static void wait_locked(PcProcessRegistry *reg, PcProcess *p, int64_t timeout_ms,
+                        bool (*more)(const PcProcess *p))
+{
+        if (timeout_ms <= 0 || (reg->max_waiters && reg->waiters >= reg->max_waiters))
+                return;
         struct timespec until;
         clock_gettime(CLOCK_MONOTONIC, &until);
         until.tv_sec += timeout_ms / 1000;
@@ -518,10 +533,28 @@ bool pc_process_wait(PcProcessRegistry *reg, PcProcess *p, int64_t timeout_ms)
                 until.tv_sec++;
                 until.tv_nsec -= 1000000000;
         }
-        pthread_mutex_lock(&reg->lock);
-        while (p->running)
+        reg->waiters++;
+        while (p->running && more(p))
                 if (pthread_cond_timedwait(&reg->cond, &reg->lock, &until) == ETIMEDOUT)
                         break;
+        reg->waiters--;
+}
+
+static bool always(const PcProcess *p)
+{
+        (void) p;
+        return true;
+}
+
+static bool no_new_output(const PcProcess *p)
+{
+        return pc_outbuf_end(&p->out) == p->poll_pos;
+}
+
+bool pc_process_wait(PcProcessRegistry *reg, PcProcess *p, int64_t timeout_ms)
+{
+        pthread_mutex_lock(&reg->lock);
+        wait_locked(reg, p, timeout_ms, always);
         bool done = !p->running;
         pthread_mutex_unlock(&reg->lock);
         return done;
@@ -596,22 +629,8 @@ size_t pc_process_list(PcProcessRegistry *reg, const char *session_key, char ***
 void pc_process_poll(PcProcessRegistry *reg, PcProcess *p, int64_t wait_ms, size_t max, PcBuf *out,
                      uint64_t *ret_missed)
 {
-        if (wait_ms > 0) {
-                struct timespec until;
-                clock_gettime(CLOCK_MONOTONIC, &until);
-                until.tv_sec += wait_ms / 1000;
-                until.tv_nsec += (wait_ms % 1000) * 1000000;
-                if (until.tv_nsec >= 1000000000) {
-                        until.tv_sec++;
-                        until.tv_nsec -= 1000000000;
-                }
-                pthread_mutex_lock(&reg->lock);
-                while (p->running && pc_outbuf_end(&p->out) == p->poll_pos)
-                        if (pthread_cond_timedwait(&reg->cond, &reg->lock, &until) == ETIMEDOUT)
-                                break;
-                pthread_mutex_unlock(&reg->lock);
-        }
         pthread_mutex_lock(&reg->lock);
+        wait_locked(reg, p, wait_ms, no_new_output);
         const char *ptr;
         size_t len;
         pc_outbuf_since(&p->out, p->poll_pos, &ptr, &len, ret_missed);

@@ -77,6 +77,9 @@ typedef struct PcProcessRegistry PcProcessRegistry;
 typedef struct PcProcess PcProcess;
 
 PcProcessRegistry *pc_process_registry_new(void);
+/* At most n calls block in pc_process_wait/poll at once (0: no limit, the default). The
+ * gateway sets half its tool workers, so waiting polls never take every worker. */
+void pc_process_registry_set_max_waiters(PcProcessRegistry *reg, size_t n);
 /* Kills every running process (as the timeout does), waits for them, gives their leases back
  * and frees everything. On the manager's thread, before the manager is freed. NULL-safe. */
 PcProcessRegistry *pc_process_registry_free(PcProcessRegistry *reg);

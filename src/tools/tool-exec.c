@@ -139,6 +139,64 @@ static int run_background(const PcToolCall *call, const PcProcessSpec *ps, int64
         return 0;
 }
 
+static void env_remove(PcSandboxEnv *env, const char *key)
+{
+        for (size_t i = 0; i < env->n_vars; i++)
+                if (streq(env->vars[i].key, key)) {
+                        free(env->vars[i].key);
+                        free(env->vars[i].value);
+                        memmove(&env->vars[i], &env->vars[i + 1],
+                                (env->n_vars - i - 1) * sizeof(env->vars[0]));
+                        env->n_vars--;
+                        return;
+                }
+}
+
+static const char *env_get(const PcSandboxEnv *env, const char *key)
+{
+        for (size_t i = 0; i < env->n_vars; i++)
+                if (streq(env->vars[i].key, key))
+                        return env->vars[i].value;
+        return NULL;
+}
+
+/*
+ * The environment of an exec, as OpenClaw builds it (sandbox spec §2.10): HOME is the working
+ * directory unless docker.env or the call's env set it; then docker.env, then the call's env
+ * (both sanitised); OPENCLAW_SHELL=exec. The login shell resets PATH from /etc/profile, so a
+ * PATH from the env and tools.exec.pathPrepend are put in front of the profile's PATH by the
+ * script itself. Returns the script for `sh -lc`.
+ */
+static char *exec_env(const PcSandboxSpec *spec, const json_t *call_env, const json_t *cfg_exec,
+                      const char *workdir, const char *command, PcSandboxEnv *senv)
+{
+        pc_sandbox_exec_env(spec, call_env, senv);
+        json_t *extra = json_pack("{s:s}", "OPENCLAW_SHELL", "exec");
+        if (!env_get(senv, "HOME"))
+                json_object_set_new(extra, "HOME", json_string(workdir));
+        pc_sandbox_env_add_json(senv, extra);
+        json_decref(extra);
+
+        _cleanup_buf_ PcBuf prefix = PC_BUF_INIT;
+        size_t i;
+        const json_t *dir;
+        json_array_foreach (json_object_get(cfg_exec, "pathPrepend"), i, dir)
+                if (json_string_length(dir) > 0)
+                        pc_buf_addf(&prefix, "%s%s", prefix.len ? ":" : "", json_string_value(dir));
+        const char *path = env_get(senv, "PATH");
+        if (path && *path)
+                pc_buf_addf(&prefix, "%s%s", prefix.len ? ":" : "", path);
+        env_remove(senv, "PATH");
+        if (!prefix.len)
+                return xstrdup(command);
+        json_t *pp = json_pack("{s:s}", "PINCER_PREPEND_PATH", prefix.buf);
+        pc_sandbox_env_add_json(senv, pp);
+        json_decref(pp);
+        return xasprintf("export PATH=\"${PINCER_PREPEND_PATH}:$PATH\"; unset PINCER_PREPEND_PATH; "
+                         "%s",
+                         command);
+}
+
 int pc_tool_exec(const PcToolCall *call, PcToolResult *ret, PcError *reterr)
 {
         const json_t *args = call->args;
@@ -213,8 +271,13 @@ int pc_tool_exec(const PcToolCall *call, PcToolResult *ret, PcError *reterr)
         }
 
         PcSandboxEnv senv = {0};
-        pc_sandbox_exec_env(spec, env, &senv);
-        const char *argv[] = {"/bin/sh", "-lc", command, NULL};
+        _cleanup_free_ char *script = exec_env(spec, env, cfg_exec, workdir, command, &senv);
+        for (char **b = senv.blocked; b && *b; b++)
+                pc_buf_addf(&text,
+                            "Note: env %s was not passed (names that look like secrets never "
+                            "reach a sandbox).\n",
+                            *b);
+        const char *argv[] = {"/bin/sh", "-lc", script, NULL};
         PcExecRequest req = {
                 .argv = argv,
                 .workdir = workdir,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Each call through the choke point, recorded in its session's transcript (tool-sessions.h). */
+#include <stdatomic.h>
 #include <time.h>
 
 #include "base/alloc.h"
@@ -28,6 +29,18 @@ char *pc_tool_session_canonical_key(const PcConfig *cfg, const PcAgent *agent,
         return pc_sandbox_canonical_session_key(session_key, agent->id, streq(main_key, "global"));
 }
 
+/* now, or one past the last id handed out: concurrent calls in the same millisecond get
+ * distinct ids of the spec's shape instead of two toolCalls with one id in a transcript. */
+static int64_t unique_ms(int64_t now)
+{
+        static _Atomic int64_t last;
+        int64_t prev = atomic_load(&last), next;
+        do
+                next = now > prev ? now : prev + 1;
+        while (!atomic_compare_exchange_weak(&last, &prev, next));
+        return next;
+}
+
 int pc_tool_session_record(PcStore *store, const PcConfig *cfg, const PcAgent *agent,
                            const char *session_key, const PcInvokeRequest *req,
                            const PcInvokeResponse *resp, PcError *reterr)
@@ -40,8 +53,8 @@ int pc_tool_session_record(PcStore *store, const PcConfig *cfg, const PcAgent *a
         int64_t now = wall_ms();
         const char *caller = req->caller ? req->caller : "unknown";
         /* The spec's tool-call ids: http-<ms> for HTTP, rpc-<ms> for the WebSocket. */
-        _cleanup_free_ char *call_id =
-                xasprintf("%s-%lld", streq(caller, "ws") ? "rpc" : caller, (long long) now);
+        _cleanup_free_ char *call_id = xasprintf("%s-%lld", streq(caller, "ws") ? "rpc" : caller,
+                                                 (long long) unique_ms(now));
         json_t *args =
                 req->args && json_is_object(req->args) ? json_deep_copy(req->args) : json_object();
         json_t *assistant = json_pack(

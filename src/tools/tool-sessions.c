@@ -155,13 +155,18 @@ static int status_result(PcToolResult *ret, const char *status, const char *erro
         return json_result(ret, x, true);
 }
 
-static PcStore *store_of(const PcToolCall *call, PcError *reterr)
+/* Where every session tool starts: the store, and the calling session's view in *v (released
+ * by the caller). NULL, with *v untouched, when this process has no store open. */
+static PcStore *store_and_view(const PcToolCall *call, View *v, PcError *reterr)
 {
         PcStore *s = call->store;
-        if (!s)
+        if (!s) {
                 (void) pc_error_set_kind(reterr, PC_ERROR_UNAVAILABLE, -ENODEV,
                                          "%s: the session store is not open in this process",
                                          call->tool);
+                return NULL;
+        }
+        view_init(call, v);
         return s;
 }
 
@@ -184,6 +189,53 @@ static char *key_agent(const PcToolCall *call, const char *key)
 {
         char *id = pc_policy_session_agent_id(key);
         return id ? id : xstrdup(pc_config_default_agent(call->cfg)->id);
+}
+
+/* The row of key (of agent), when the calling session may see it. Returns 0 with *rec filled
+ * and *ret_exists set (false: the session has no row yet, *rec stays empty); 1 when the session
+ * is not visible, with ret holding the "forbidden" answer; or a negative errno. */
+static int session_get_visible(PcStore *store, const View *v, const char *key, const char *agent,
+                               PcSessionRecord *rec, bool *ret_exists, PcToolResult *ret,
+                               PcError *reterr)
+{
+        PcError err = PC_ERROR_INIT;
+        int r = pc_store_session_get(store, key, rec, &err);
+        if (r < 0 && r != -ENOENT)
+                return pc_error_set_kind(reterr, PC_ERROR_INTERNAL, r, "%s", err.msg);
+        if (!visible_key(v, key, agent, r >= 0 ? rec->spawned_by : NULL)) {
+                pc_session_record_clear(rec);
+                _cleanup_buf_ PcBuf b = PC_BUF_INIT;
+                forbidden_text(v, key, &b);
+                (void) status_result(ret, "forbidden", b.buf, key);
+                return 1;
+        }
+        *ret_exists = r >= 0;
+        return 0;
+}
+
+/* The session a sessionKey argument names (see target_key), with its agent and its row. */
+typedef struct Target {
+        char *key;
+        char *agent;
+        PcSessionRecord rec; /* empty when !exists */
+        bool exists;
+} Target;
+
+static void target_release(Target *t)
+{
+        free(t->key);
+        free(t->agent);
+        pc_session_record_clear(&t->rec);
+}
+#define _cleanup_target_ _cleanup_(target_release)
+
+/* Resolves raw into t and looks the session up: returns as session_get_visible(). */
+static int target_get_visible(const PcToolCall *call, PcStore *store, const View *v,
+                              const char *raw, Target *t, PcToolResult *ret, PcError *reterr)
+{
+        t->key = target_key(call, v, raw);
+        t->agent = key_agent(call, t->key);
+        return session_get_visible(store, v, t->key, t->agent, &t->rec, &t->exists, ret, reterr);
 }
 
 bool pc_tool_session_in_gateway(const char *tool)
@@ -209,27 +261,21 @@ int pc_tool_session_status(const PcToolCall *call, PcToolResult *ret, PcError *r
                                     "session_status: setting the model is not available: this "
                                     "version of Pincer has no agent runtime or model providers "
                                     "yet; call it without \"model\"");
-        PcStore *store = store_of(call, reterr);
+        _cleanup_view_ View v = {0};
+        PcStore *store = store_and_view(call, &v, reterr);
         if (!store)
                 return -ENODEV;
-        _cleanup_view_ View v = {0};
-        view_init(call, &v);
-        _cleanup_free_ char *key = target_key(call, &v, json_string_value(raw));
-        _cleanup_free_ char *agent = key_agent(call, key);
-        PcSessionRecord rec = {0};
-        PcError err = PC_ERROR_INIT;
-        int r = pc_store_session_get(store, key, &rec, &err);
-        if (r < 0 && r != -ENOENT)
-                return pc_error_set_kind(reterr, PC_ERROR_INTERNAL, r, "%s", err.msg);
-        if (!visible_key(&v, key, agent, r >= 0 ? rec.spawned_by : NULL)) {
-                pc_session_record_clear(&rec);
-                _cleanup_buf_ PcBuf b = PC_BUF_INIT;
-                forbidden_text(&v, key, &b);
-                return status_result(ret, "forbidden", b.buf, key);
-        }
+        _cleanup_target_ Target target = {0};
+        int r = target_get_visible(call, store, &v, json_string_value(raw), &target, ret, reterr);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        const char *key = target.key, *agent = target.agent;
+        const PcSessionRecord *rec = &target.rec;
+        bool exists = target.exists;
         const PcAgent *a = pc_config_find_agent(call->cfg, agent);
         _cleanup_free_ char *main_key = a ? pc_policy_session_main_key(call->cfg, a) : NULL;
         PcSandboxSession ses = {0};
+        PcError err = PC_ERROR_INIT;
         bool sandboxed =
                 pc_sandbox_session_resolve(call->cfg, key, &ses, &err) >= 0 && ses.sandboxed;
         const char *mode = ses.mode == PC_SANDBOX_MODE_ALL        ? "all"
@@ -237,17 +283,17 @@ int pc_tool_session_status(const PcToolCall *call, PcToolResult *ret, PcError *r
                                                                   : "off";
         json_t *d = json_pack(
                 "{s:s,s:s,s:s,s:b,s:s,s:b,s:s,s:n}", "sessionKey", key, "agentId", agent, "kind",
-                r >= 0 ? rec.kind : pc_session_kind_from_key(key, main_key), "exists", r >= 0,
+                exists ? rec->kind : pc_session_kind_from_key(key, main_key), "exists", exists,
                 "sandboxMode", mode, "sandboxed", sandboxed, "visibility", v.mode, "model");
         pc_sandbox_session_release(&ses);
-        if (r >= 0) {
-                json_object_set_new(d, "sessionId", json_string(rec.session_id));
-                json_object_set_new(d, "createdAt", json_integer(rec.created_at_ms));
-                json_object_set_new(d, "updatedAt", json_integer(rec.updated_at_ms));
-                json_object_set_new(d, "messageCount", json_integer(rec.message_count));
-                json_object_set_new(d, "toolCallCount", json_integer(rec.tool_call_count));
-                if (rec.spawned_by)
-                        json_object_set_new(d, "spawnedBy", json_string(rec.spawned_by));
+        if (exists) {
+                json_object_set_new(d, "sessionId", json_string(rec->session_id));
+                json_object_set_new(d, "createdAt", json_integer(rec->created_at_ms));
+                json_object_set_new(d, "updatedAt", json_integer(rec->updated_at_ms));
+                json_object_set_new(d, "messageCount", json_integer(rec->message_count));
+                json_object_set_new(d, "toolCallCount", json_integer(rec->tool_call_count));
+                if (rec->spawned_by)
+                        json_object_set_new(d, "spawnedBy", json_string(rec->spawned_by));
         }
         json_object_set_new(d, "runtime", json_string("none"));
 
@@ -255,15 +301,14 @@ int pc_tool_session_status(const PcToolCall *call, PcToolResult *ret, PcError *r
         pc_buf_addf(&t, "Session: %s (agent %s, %s)\n", key, agent,
                     json_string_value(json_object_get(d, "kind")));
         pc_buf_addf(&t, "Sandbox: %s (sandbox.mode %s)\n", sandboxed ? "yes" : "no", mode);
-        if (r >= 0)
+        if (exists)
                 pc_buf_addf(&t, "Transcript: %lld messages, %lld tool calls; session id %s\n",
-                            (long long) rec.message_count, (long long) rec.tool_call_count,
-                            rec.session_id);
+                            (long long) rec->message_count, (long long) rec->tool_call_count,
+                            rec->session_id);
         else
                 pc_buf_addf(&t, "Transcript: empty (the session starts with its first call)\n");
         pc_buf_addf(&t, "Model: none (this version of Pincer has no agent runtime)\n");
         pc_buf_addf(&t, "Session tools see: %s", v.mode);
-        pc_session_record_clear(&rec);
         pc_tool_result_text(ret, t.buf, false);
         ret->details = d;
         ret->bytes_out = t.len;
@@ -274,11 +319,10 @@ int pc_tool_session_status(const PcToolCall *call, PcToolResult *ret, PcError *r
 
 int pc_tool_sessions_list(const PcToolCall *call, PcToolResult *ret, PcError *reterr)
 {
-        PcStore *store = store_of(call, reterr);
+        _cleanup_view_ View v = {0};
+        PcStore *store = store_and_view(call, &v, reterr);
         if (!store)
                 return -ENODEV;
-        _cleanup_view_ View v = {0};
-        view_init(call, &v);
         PcSessionFilter filter = {.visible = visible_row, .userdata = &v};
         json_t *doc = NULL;
         PcError err = PC_ERROR_INIT;
@@ -299,26 +343,16 @@ int pc_tool_sessions_history(const PcToolCall *call, PcToolResult *ret, PcError 
                 return pc_error_set(reterr, -EINVAL,
                                     "sessions_history: sessionKey is required (a key from "
                                     "sessions_list, or \"current\")");
-        PcStore *store = store_of(call, reterr);
+        _cleanup_view_ View v = {0};
+        PcStore *store = store_and_view(call, &v, reterr);
         if (!store)
                 return -ENODEV;
-        _cleanup_view_ View v = {0};
-        view_init(call, &v);
-        _cleanup_free_ char *key = target_key(call, &v, json_string_value(raw));
-        _cleanup_free_ char *agent = key_agent(call, key);
-        PcSessionRecord rec = {0};
-        PcError err = PC_ERROR_INIT;
-        int r = pc_store_session_get(store, key, &rec, &err);
-        if (r < 0 && r != -ENOENT)
-                return pc_error_set_kind(reterr, PC_ERROR_INTERNAL, r, "%s", err.msg);
-        bool ok = visible_key(&v, key, agent, r >= 0 ? rec.spawned_by : NULL);
-        pc_session_record_clear(&rec);
-        if (!ok) {
-                _cleanup_buf_ PcBuf b = PC_BUF_INIT;
-                forbidden_text(&v, key, &b);
-                return status_result(ret, "forbidden", b.buf, key);
-        }
-        if (r == -ENOENT) {
+        _cleanup_target_ Target target = {0};
+        int r = target_get_visible(call, store, &v, json_string_value(raw), &target, ret, reterr);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        const char *key = target.key;
+        if (!target.exists) {
                 if (streq(key, v.self)) /* not recorded yet: an empty history */
                         return json_result(ret,
                                            json_pack("{s:s,s:[],s:b,s:i,s:b,s:b,s:i}", "sessionKey",
@@ -335,6 +369,7 @@ int pc_tool_sessions_history(const PcToolCall *call, PcToolResult *ret, PcError 
         json_t *params = json_deep_copy(call->args);
         json_object_set_new(params, "sessionKey", json_string(key));
         json_t *doc = NULL;
+        PcError err = PC_ERROR_INIT;
         r = pc_sessions_history_json(store, params, &doc, &err);
         json_decref(params);
         if (r < 0)
@@ -384,11 +419,10 @@ int pc_tool_sessions_send(const PcToolCall *call, PcToolResult *ret, PcError *re
                                     "sessions_send: timeoutSeconds must be a number >= 0 (0 "
                                     "sends without waiting for a reply)");
         double timeout = tmo && json_is_number(tmo) ? json_number_value(tmo) : 30;
-        PcStore *store = store_of(call, reterr);
+        _cleanup_view_ View v = {0};
+        PcStore *store = store_and_view(call, &v, reterr);
         if (!store)
                 return -ENODEV;
-        _cleanup_view_ View v = {0};
-        view_init(call, &v);
         PcError err = PC_ERROR_INIT;
         _cleanup_free_ char *key = NULL;
         if (raw)
@@ -419,21 +453,16 @@ int pc_tool_sessions_send(const PcToolCall *call, PcToolResult *ret, PcError *re
                 return status_result(ret, "forbidden", msg, key);
         }
         PcSessionRecord rec = {0};
-        int r = pc_store_session_get(store, key, &rec, &err);
-        if (r < 0 && r != -ENOENT)
-                return pc_error_set_kind(reterr, PC_ERROR_INTERNAL, r, "%s", err.msg);
-        bool ok = visible_key(&v, key, agent, r >= 0 ? rec.spawned_by : NULL);
-        if (!ok || r == -ENOENT) {
-                pc_session_record_clear(&rec);
-                _cleanup_buf_ PcBuf b = PC_BUF_INIT;
-                if (!ok)
-                        forbidden_text(&v, key, &b);
-                else
-                        pc_buf_addf(&b,
-                                    "No session '%s' exists yet; sessions_send needs an "
-                                    "existing session (see sessions_list)",
-                                    key);
-                return status_result(ret, ok ? "error" : "forbidden", b.buf, key);
+        bool exists = false;
+        int r = session_get_visible(store, &v, key, agent, &rec, &exists, ret, reterr);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if (!exists) {
+                _cleanup_free_ char *msg =
+                        xasprintf("No session '%s' exists yet; sessions_send "
+                                  "needs an existing session (see sessions_list)",
+                                  key);
+                return status_result(ret, "error", msg, key);
         }
         pc_session_record_clear(&rec);
         if (streq(key, v.self))

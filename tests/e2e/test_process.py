@@ -7,6 +7,7 @@ is 1, and skips saying why otherwise.
 """
 import json
 import os
+import threading
 import time
 
 import pytest
@@ -296,3 +297,46 @@ def test_cli_refuses_background(setup, run):
     r = run("tools", "invoke", "--config", str(s.config), "--json", "process",
             json.dumps({"action": "list"}))
     assert r.code != 0 and "pincer gateway" in r.out + r.err, r
+
+
+def test_exec_environment(setup):
+    """OpenClaw's exec environment: HOME is the working directory, OPENCLAW_SHELL=exec, a PATH
+    from env and tools.exec.pathPrepend go in front of the login shell's PATH, and a
+    secret-looking name is dropped with a note rather than silently."""
+    s = setup('pathPrepend: ["/opt/pre/bin"]')
+    text, d = s.call("exec", {
+        "command": 'echo "$PATH|$HOME|$OPENCLAW_SHELL|${MY_TOKEN:-none}|${PINCER_PREPEND_PATH:-unset}|$FOO"',
+        "env": {"PATH": "/opt/tools/bin", "MY_TOKEN": "x", "FOO": "bar"}})
+    note, line = text.split("\n")[0], text.split("\n")[1]
+    assert note == "Note: env MY_TOKEN was not passed (names that look like secrets never " \
+                   "reach a sandbox).", text
+    path, home, shell, token, prepend, foo = line.split("|")
+    assert path.startswith("/opt/pre/bin:/opt/tools/bin:") and ":/usr/bin" in path, path
+    assert (home, shell, token, prepend, foo) == ("/workspace", "exec", "none", "unset", "bar")
+    # without env, the profile's PATH stands alone
+    text, d = s.call("exec", {"command": 'echo "$PATH"'})
+    assert text.startswith("/opt/pre/bin:/usr/local/") or text.startswith("/opt/pre/bin:/usr/"), text
+
+
+def test_waiting_polls_leave_workers_for_other_calls(setup):
+    """poll with a timeout holds a tool worker while it waits; at most half of them wait, so
+    however many polls a client starts, another call still runs (ordering, not timing)."""
+    s = setup()
+    pid = s.background("sleep 25")
+    workers = min(max(2 * (os.cpu_count() or 1), 2), 16)
+    results = []
+
+    def poll():
+        results.append(s.call("process", {"action": "poll", "sessionId": pid, "timeout": 20000}))
+
+    threads = [threading.Thread(target=poll) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    time.sleep(0.5)
+    text, d = s.call("exec", {"command": "echo free"})
+    assert text.startswith("free") and d["exitCode"] == 0
+    assert any(t.is_alive() for t in threads), "no poll was waiting: the test proves nothing"
+    s.call("process", {"action": "kill", "sessionId": pid})
+    for t in threads:
+        t.join()
+    assert len(results) == workers

@@ -673,7 +673,9 @@ def test_setup_command_past_the_timeout_is_killed(env):
     assert r.code == 1, r
     assert "did not finish within 1.5 seconds" in r.err and "setupCommand" in r.err, r.err
     assert "all it started was killed" in r.err and "started" in r.err, r.err
-    assert took < 15, took
+    # not a timing test: the timeout must end provisioning, not the 1 h default (loaded CI
+    # machines take several seconds to set the provisioning sandbox up and tear it down)
+    assert took < 300, took
     deadline = time.monotonic() + 5
     while sleepers(secs) and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -209,6 +209,23 @@ def tool_details(doc):
     return doc["result"]["details"]
 
 
+def test_concurrent_calls_get_distinct_call_ids(setup):
+    """Calls in the same millisecond still pair their toolCall and toolResult by a unique id."""
+    s = setup()
+    g = s.start()
+    threads = [threading.Thread(target=lambda: [invoke(g, "session_status", {}, session="main")
+                                                for _ in range(5)]) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    entries = s.show("agent:main:main")["entries"]
+    calls, results = check_transcript_shape(entries)
+    ids = [m["content"][0]["id"] for m in calls]
+    assert len(ids) == 40 and len(set(ids)) == 40, ids
+    assert all(re.match(r"^http-\d+$", i) for i in ids), ids
+
+
 def test_visibility_default_tree(setup):
     s = setup()
     g = s.start()

@@ -395,6 +395,62 @@ def test_tools_invoke_exec(gateway, tmp_path, run, backend):
             denv.cleanup()
 
 
+def ws_tool(c, name, args, **extra):
+    res = c.request("tools.invoke", {"name": name, "args": args, **extra})
+    assert res["ok"] is True, (name, res)
+    p = res["payload"]
+    assert p["ok"] is True and p["toolName"] == name, p
+    return p["result"]["content"][0]["text"], p["result"].get("details", {})
+
+
+@pytest.mark.parametrize("backend", ["native", "docker"])
+def test_every_sandboxed_tool(gateway, tmp_path, run, backend):
+    """exec (foreground and background), process, write, read, edit and apply_patch over the
+    WebSocket, in the agent's sandbox; then the same file seen over HTTP."""
+    denv = None
+    if backend == "docker":
+        denv = docker_ready(tmp_path, run)
+        prefix = denv.prefix
+    else:
+        prefix = native_ready(tmp_path)
+    (tmp_path / "ws").mkdir(exist_ok=True)
+    try:
+        g = start(gateway, tmp_path, 'tools: { allow: ["exec", "apply_patch"] }',
+                  prefix=prefix, backend=backend)
+        c = connected(g)
+        text, _ = ws_tool(c, "write", {"path": "notes.txt", "content": "one\ntwo\n"})
+        assert "notes.txt" in text
+        text, _ = ws_tool(c, "read", {"path": "notes.txt"})
+        assert text == "one\ntwo\n"
+        ws_tool(c, "edit", {"path": "notes.txt", "oldText": "two", "newText": "zwei"})
+        ws_tool(c, "apply_patch", {"input": "*** Begin Patch\n*** Add File: added.txt\n+new\n"
+                                            "*** Update File: notes.txt\n@@\n one\n-zwei\n+drei\n"
+                                            "*** End Patch\n"})
+        text, d = ws_tool(c, "exec", {"command": "cat notes.txt added.txt; id -u"})
+        assert text.startswith("one\ndrei\nnew\n"), text
+        assert d["exitCode"] == 0
+        text, d = ws_tool(c, "exec", {"command": "read line; echo got:$line", "background": True})
+        assert d["status"] == "running", d
+        pid = d["sessionId"]
+        ws_tool(c, "process", {"action": "write", "sessionId": pid, "data": "hi\n", "eof": True})
+        for _ in range(50):
+            text, d = ws_tool(c, "process", {"action": "poll", "sessionId": pid, "timeout": 200})
+            if d["status"] != "running":
+                break
+        assert d["status"] == "completed", (text, d)
+        text, _ = ws_tool(c, "process", {"action": "log", "sessionId": pid})
+        assert "got:hi" in text, text
+        text, _ = ws_tool(c, "process", {"action": "list"})
+        assert pid in text
+        # the same files through HTTP
+        status, doc = g.invoke("read", {"path": "added.txt"}, token=TOKEN)
+        assert status == 200 and doc["result"]["content"][0]["text"] == "new\n", doc
+        run("sandbox", "rm", "--all", "--config", str(g.config))
+    finally:
+        if denv:
+            denv.cleanup()
+
+
 def test_exec_on_deny_list_without_allow(gateway, tmp_path):
     g = start(gateway, tmp_path)
     c = connected(g)

@@ -8,6 +8,8 @@
  *   probe fork-bomb N     tries to start N processes; reports how many it got
  *   probe alloc MIB       touches MIB mebibytes; only returns if the limit allows it
  *   probe write PATH      tries to create PATH; reports errno
+ *   probe connect IP PORT tries a TCP connection to IP:PORT; reports errno
+ *   probe ids             reports uid, euid, gid, egid (run as a setuid copy: no_new_privs)
  *   probe escapes [PORT]  tries each way out of a sandbox (mount, unshare, setns, ptrace of
  *                         pid 1, kexec, modules, bpf, keyctl, mknod, raising an rlimit,
  *                         writing /proc/sys, connecting to 127.0.0.1:PORT, ...); reports the
@@ -238,6 +240,65 @@ static int try_open(const char *path, int flags)
         return r;
 }
 
+/* PTRACE_ATTACH to pid 1; detached again at once if it worked, so the sandbox's init keeps
+ * running (a tracer that exits leaves its tracee stopped). */
+static int try_ptrace_pid1(void)
+{
+        if (ptrace(PTRACE_ATTACH, 1, NULL, NULL) < 0)
+                return errno;
+        (void) waitpid(1, NULL, __WALL);
+        (void) ptrace(PTRACE_DETACH, 1, NULL, NULL);
+        return 0;
+}
+
+/* A file descriptor from a syscall: closed again; 0 if it worked. */
+static int try_fd(long r)
+{
+        if (r < 0)
+                return errno;
+        close((int) r);
+        return 0;
+}
+
+/* Opens for writing without writing anything (a write to /proc/sysrq-trigger would act). */
+static int try_open_nowrite(const char *path, int flags)
+{
+        int fd = open(path, flags | O_CLOEXEC);
+        if (fd < 0)
+                return errno;
+        close(fd);
+        return 0;
+}
+
+/* clone() with CLONE_NEWNS|CLONE_NEWUSER: the child exits at once. */
+static int try_clone_newns(void)
+{
+        long r = syscall(SYS_clone, CLONE_NEWNS | CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, 0);
+        if (r < 0)
+                return errno;
+        if (r == 0)
+                _exit(0);
+        waitpid((pid_t) r, NULL, 0);
+        return 0;
+}
+
+static int connect_to(const char *ip, int port)
+{
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return errno;
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t) port)};
+        if (inet_pton(AF_INET, ip, &sa.sin_addr) != 1) {
+                close(fd);
+                return EINVAL;
+        }
+        struct timeval tv = {.tv_sec = 3};
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        int r = try_errno(connect(fd, (struct sockaddr *) &sa, sizeof(sa)));
+        close(fd);
+        return r;
+}
+
 static int escapes(int port)
 {
         int nsfd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
@@ -252,7 +313,7 @@ static int escapes(int port)
         printf(",\"setns\":%d", nsfd < 0 ? errno : try_errno(setns(nsfd, 0)));
         printf(",\"pivotRoot\":%d", try_errno(syscall(SYS_pivot_root, ".", ".")));
         printf(",\"chroot\":%d", try_errno(chroot("/tmp")));
-        printf(",\"ptracePid1\":%d", try_errno(ptrace(PTRACE_ATTACH, 1, NULL, NULL)));
+        printf(",\"ptracePid1\":%d", try_ptrace_pid1());
         printf(",\"kexec\":%d", try_errno(syscall(SYS_kexec_load, 0, 0, NULL, 0)));
         printf(",\"initModule\":%d", try_errno(syscall(SYS_init_module, NULL, 0, "")));
         printf(",\"finitModule\":%d", try_errno(syscall(SYS_finit_module, 0, "", 0)));
@@ -265,6 +326,32 @@ static int escapes(int port)
         printf(",\"sethostname\":%d", try_errno(sethostname("x", 1)));
         printf(",\"readShadow\":%d", try_open("/etc/shadow", O_RDONLY));
         printf(",\"pid1Root\":%d", try_open("/proc/1/root/etc/hostname", O_RDONLY));
+        /* 1 when /proc/1/root is this sandbox's own root (pid 1 inside it, e.g. docker-init
+         * running as the sandbox user): reading it then shows nothing new. */
+        struct stat st_root, st_pid1;
+        printf(",\"pid1RootIsOwnRoot\":%d",
+               stat("/", &st_root) == 0 && stat("/proc/1/root/", &st_pid1) == 0 &&
+                       st_root.st_dev == st_pid1.st_dev && st_root.st_ino == st_pid1.st_ino);
+        printf(",\"unshareNet\":%d", try_errno(unshare(CLONE_NEWNET)));
+        printf(",\"unsharePid\":%d", try_errno(unshare(CLONE_NEWPID)));
+        printf(",\"cloneNewns\":%d", try_clone_newns());
+        char perf[128] = {0};
+        perf[4] = 112; /* struct perf_event_attr.size (PERF_ATTR_SIZE_VER0 is 64; any size) */
+        printf(",\"perfEventOpen\":%d", try_fd(syscall(SYS_perf_event_open, perf, 0, -1, -1, 0)));
+        printf(",\"userfaultfd\":%d", try_fd(syscall(SYS_userfaultfd, O_CLOEXEC)));
+        char uring[120] = {0};
+        printf(",\"ioUringSetup\":%d", try_fd(syscall(SYS_io_uring_setup, 4, uring)));
+        char handle[136] = {0};
+        handle[0] = 8;
+        printf(",\"openByHandleAt\":%d",
+               try_fd(syscall(SYS_open_by_handle_at, AT_FDCWD, handle, O_RDONLY)));
+        printf(",\"setuidRoot\":%d", try_errno(setuid(0)));
+        printf(",\"sysWrite\":%d",
+               try_open("/sys/kernel/mm/transparent_hugepage/enabled", O_WRONLY));
+        printf(",\"sysrqTrigger\":%d", try_open_nowrite("/proc/sysrq-trigger", O_WRONLY));
+        printf(",\"kmsg\":%d", try_open("/dev/kmsg", O_RDONLY | O_NONBLOCK));
+        printf(",\"mknodBlock\":%d",
+               try_errno(mknod("/tmp/probe-sda", S_IFBLK | 0600, makedev(8, 0))));
         printf(",\"connectLoopback\":%d", port > 0 ? try_connect(port) : -1);
         printf("}\n");
         return 0;
@@ -278,6 +365,15 @@ int main(int argc, char **argv)
                 return fork_bomb(atoi(argv[2]));
         if (argc >= 3 && strcmp(argv[1], "alloc") == 0)
                 return alloc_mib(atol(argv[2]));
+        if (argc >= 4 && strcmp(argv[1], "connect") == 0) {
+                printf("{\"errno\":%d}\n", connect_to(argv[2], atoi(argv[3])));
+                return 0;
+        }
+        if (argc >= 2 && strcmp(argv[1], "ids") == 0) {
+                printf("{\"uid\":%d,\"euid\":%d,\"gid\":%d,\"egid\":%d}\n", (int) getuid(),
+                       (int) geteuid(), (int) getgid(), (int) getegid());
+                return 0;
+        }
         if (argc >= 3 && strcmp(argv[1], "write") == 0) {
                 printf("{\"errno\":%d}\n", write_errno(argv[2]));
                 return 0;

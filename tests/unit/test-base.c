@@ -8,8 +8,10 @@
 #include "base/error.h"
 #include "base/jsonpath.h"
 #include "base/jsonpos.h"
+#include "base/random.h"
 #include "base/redact.h"
 #include "base/suggest.h"
+#include "base/time-util.h"
 
 static void test_buf(void **state)
 {
@@ -131,13 +133,35 @@ static void test_diags(void **state)
         assert_int_equal(d.n_errors, PC_DIAGS_MAX + 6);
 }
 
+static void test_time_iso(void **state)
+{
+        char b[PC_TIME_ISO_MS_MAX];
+        pc_time_format_iso_ms(0, b, sizeof(b));
+        assert_string_equal(b, "1970-01-01T00:00:00.000Z");
+        pc_time_format_iso_ms(1769862896789, b, sizeof(b));
+        assert_string_equal(b, "2026-01-31T12:34:56.789Z");
+}
+
+static void test_random_hex(void **state)
+{
+        _cleanup_free_ char *a = pc_random_hex(PC_RANDOM_TOKEN_BYTES);
+        _cleanup_free_ char *b = pc_random_hex(PC_RANDOM_TOKEN_BYTES);
+        assert_non_null(a);
+        assert_non_null(b);
+        assert_int_equal(strlen(a), 2 * PC_RANDOM_TOKEN_BYTES);
+        assert_int_equal(strspn(a, "0123456789abcdef"), 2 * PC_RANDOM_TOKEN_BYTES);
+        assert_string_not_equal(a, b);
+        assert_null(pc_random_hex(257));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_buf),     cmocka_unit_test(test_error),
-                cmocka_unit_test(test_suggest), cmocka_unit_test(test_jsonpath),
-                cmocka_unit_test(test_jsonpos), cmocka_unit_test(test_redact),
-                cmocka_unit_test(test_diags),
+                cmocka_unit_test(test_buf),        cmocka_unit_test(test_error),
+                cmocka_unit_test(test_suggest),    cmocka_unit_test(test_jsonpath),
+                cmocka_unit_test(test_jsonpos),    cmocka_unit_test(test_redact),
+                cmocka_unit_test(test_diags),      cmocka_unit_test(test_time_iso),
+                cmocka_unit_test(test_random_hex),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

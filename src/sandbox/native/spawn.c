@@ -25,6 +25,8 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -57,6 +59,36 @@ static void close_all_but(const int *keep, size_t n)
                         (void) syscall(SYS_close_range, (unsigned) lo, (unsigned) next - 1, 0u);
                 lo = next + 1;
         }
+}
+
+/* The middle process and pid 1 are forked from the gateway without an exec, so the memory
+ * that /proc/<pid>/environ (and `ps e`) shows is still the gateway's environment block,
+ * PINCER_GATEWAY_TOKEN and every secret the config's ${VAR} references included, for as long
+ * as the sandbox lives (after the gateway restarted with a new token too). Neither needs an
+ * environment (commands get exactly the one requested), so the block is zeroed: its bounds
+ * are fields 50 and 51 of /proc/self/stat (env_start, env_end). Best effort. */
+static void wipe_inherited_environ(void)
+{
+        char buf[2048];
+        int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (n <= 0)
+                return;
+        buf[n] = '\0';
+        char *p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
+        if (!p)
+                return;
+        unsigned long long v[2] = {0, 0};
+        for (int field = 2; p && field < 51; field++) { /* p is at the end of field `field` */
+                p = strchr(p + 1, ' ');
+                if (p && field + 1 >= 50)
+                        v[field + 1 - 50] = strtoull(p + 1, NULL, 10);
+        }
+        if (p && v[0] && v[1] > v[0] && v[1] - v[0] < (1u << 24))
+                memset((void *) (uintptr_t) v[0], 0, (size_t) (v[1] - v[0]));
 }
 
 /* AppArmor's "change profile on exec" for every command pid 1 starts: the attribute is
@@ -203,6 +235,7 @@ int pc__native_spawn(const PcNativeInit *init, int (*attach)(void *userdata), vo
                 int log = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
                 (void) dup2(log >= 0 ? log : null, 2);
                 (void) setsid();
+                wipe_inherited_environ();
                 int32_t res[2] = {0, 0}; /* pid or -errno, step */
                 if (attach(userdata) < 0)
                         res[0] = -EIO, res[1] = STEP_CGROUP;
