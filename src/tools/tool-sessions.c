@@ -570,7 +570,9 @@ int pc_tool_sessions_spawn(const PcToolCall *call, PcToolResult *ret, PcError *r
                 }
         }
         _cleanup_view_ View v = {0};
-        view_init(call, &v);
+        PcStore *store = store_and_view(call, &v, reterr);
+        if (!store)
+                return -ENODEV;
         /* maxSpawnDepth 1: a sub-agent does not spawn its own */
         if (strstr(v.self, ":subagent:"))
                 return status_result(ret, "forbidden",
@@ -582,9 +584,6 @@ int pc_tool_sessions_spawn(const PcToolCall *call, PcToolResult *ret, PcError *r
                                      "from an agent run of `pincer gateway`; no session was "
                                      "created",
                                      NULL);
-        PcStore *store = store_of(call, reterr);
-        if (!store)
-                return -ENODEV;
         unsigned char b[16] = {0};
         (void) getrandom(b, sizeof(b), 0);
         b[6] = (unsigned char) ((b[6] & 0x0f) | 0x40);
@@ -592,8 +591,8 @@ int pc_tool_sessions_spawn(const PcToolCall *call, PcToolResult *ret, PcError *r
         _cleanup_free_ char *key =
                 xasprintf("agent:%s:subagent:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%"
                           "02x%02x%02x%02x",
-                          call->agent->id, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8],
-                          b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+                          target->id, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
+                          b[10], b[11], b[12], b[13], b[14], b[15]);
         _cleanup_free_ char *text = xasprintf("[Subagent Task] %s", task);
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);

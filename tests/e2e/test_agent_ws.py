@@ -366,3 +366,41 @@ def test_subagents_spawn_and_send(setup, image_store):  # noqa: F811
     assert child_exec[0]["decision"] == "allowed"
     spawn = [r for r in recs if r.get("tool") == "sessions_spawn"]
     assert spawn and spawn[0]["sandboxed"] is False and spawn[0]["caller"] == "agent"
+
+
+def test_spawn_of_another_agent_with_allow_agents(setup, image_store):  # noqa: F811
+    s = setup
+    s.link_images(image_store)
+    s.cfg.write_text(s.cfg.read_text().replace(
+        "bootstrapMaxChars: 2000,",
+        'bootstrapMaxChars: 2000, subagents: { allowAgents: ["family"] },'))
+    s.model.script = [
+        stream(openai_chunks(None, [("call_spawn", "sessions_spawn",
+                                     {"task": "FAMILY-TASK", "agentId": "family"})])),
+        stream(openai_chunks("spawned")),
+    ]
+    s.model.routes["[Subagent Task]"] = [stream(openai_chunks("family child answer"))]
+    g = start(s)
+    try:
+        c = Ws(g)
+        rid = c.send("agent", {"message": "delegate", "idempotencyKey": "p2"})
+        c.res(rid)
+        assert c.res(rid)["ok"]
+        second = [r["body"] for r in s.model.requests
+                  if r["body"]["messages"][1]["content"] == "delegate"][1]
+        spawned = tool_result(second, "call_spawn")
+        assert spawned["status"] == "accepted", spawned
+        child = spawned["childSessionKey"]
+        assert child.startswith("agent:family:subagent:")
+        # agent.wait reaches a run a tool started
+        w = c.request("agent.wait", {"runId": spawned["runId"], "timeoutMs": 60000})["payload"]
+        assert w["status"] == "ok", w
+        rows = c.request("sessions.list", {"agentId": "family"})["payload"]["sessions"]
+        row = [r for r in rows if r["key"] == child][0]
+        assert row["agentId"] == "family" and row["spawnedBy"] == "agent:main:main"
+        c.close()
+    finally:
+        g.stop()
+    msgs = s.transcript(child)
+    assert roles(msgs) == ["user", "assistant"]
+    assert msgs[1]["content"] == [{"type": "text", "text": "family child answer"}]
