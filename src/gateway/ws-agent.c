@@ -205,6 +205,14 @@ static void on_finished(PcGatewayRun *run, void *owner)
 
 static const PcGatewayRunOps ws_ops = {.event = on_event, .finished = on_finished};
 
+static void too_many(PcWsConn *c, const char *id)
+{
+        reply_error(c, id, PC_WS_E_UNAVAILABLE,
+                    "too many runs and agent.wait calls going on for this connection (at most "
+                    "64): wait for one to end",
+                    json_pack("{s:s,s:i}", "reason", "hold-limit", "limit", PC_WS_MAX_HOLDS));
+}
+
 /* A string param: absent is NULL; present must be a non-empty string of at most max bytes. */
 static int string_param(PcWsConn *c, const char *id, const json_t *params, const char *name,
                         size_t max, bool required, const char **ret)
@@ -259,8 +267,13 @@ static void start(PcWsConn *c, const char *id, const json_t *params, bool agent)
                             json_pack("{s:s}", "reason", "draining"));
                 return;
         }
+        PcWsHold *hold = pc__gateway_ws_hold(c);
+        if (!hold) {
+                too_many(c, id);
+                return;
+        }
         WsRun *w = xcalloc(1, sizeof(*w));
-        w->hold = pc__gateway_ws_hold(c);
+        w->hold = hold;
         w->req_id = agent ? xstrdup(id) : NULL;
         w->session_key = key ? xstrdup(key) : NULL;
         pc_buf_init(&w->text);
@@ -375,8 +388,13 @@ void pc__gateway_ws_agent_wait(PcWsConn *c, const char *id, const json_t *params
                 pc__gateway_ws_reply(c, pc__ws_res_ok(id, wait_payload(run, false)));
                 return;
         }
+        PcWsHold *hold = pc__gateway_ws_hold(c);
+        if (!hold) {
+                too_many(c, id);
+                return;
+        }
         WsWait *w = xcalloc(1, sizeof(*w));
-        w->hold = pc__gateway_ws_hold(c);
+        w->hold = hold;
         w->req_id = xstrdup(id);
         pc__gateway_run_wait(run, timeout, on_waited, w);
 }

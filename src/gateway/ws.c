@@ -61,10 +61,14 @@ struct PcWsConn {
         WsPending *pending;
         size_t n_pending;
         PcWsHold *holds;
+        size_t n_holds;
 };
 
 PcWsHold *pc__gateway_ws_hold(PcWsConn *c)
 {
+        if (c->n_holds >= PC_WS_MAX_HOLDS)
+                return NULL;
+        c->n_holds++;
         PcWsHold *h = xcalloc(1, sizeof(*h));
         h->c = c;
         h->next = c->holds;
@@ -81,12 +85,14 @@ void pc__gateway_ws_hold_free(PcWsHold *h)
 {
         if (!h)
                 return;
-        if (h->c)
+        if (h->c) {
                 for (PcWsHold **pp = &h->c->holds; *pp; pp = &(*pp)->next)
                         if (*pp == h) {
                                 *pp = h->next;
                                 break;
                         }
+                h->c->n_holds--;
+        }
         free(h);
 }
 
@@ -640,6 +646,7 @@ static void on_closed(PcGateway *g, PcWsConn *c)
         for (PcWsHold *h = c->holds; h; h = h->next)
                 h->c = NULL; /* its run goes on; its events and answers are dropped */
         c->holds = NULL;
+        c->n_holds = 0;
         pc_buf_release(&c->rx);
         log_info("ws %s: closed", c->conn_id);
         pc__gateway_maybe_stop(g);

@@ -26,10 +26,11 @@
 #define PC_WS_MAX_PRECONNECT       (64u * 1024u)        /* one message before connect (spec) */
 #define PC_WS_MAX_BUFFERED         (8u * 1024u * 1024u) /* unsent frames per connection */
 #define PC_WS_MAX_IN_FLIGHT        16                   /* worker requests per connection */
-#define PC_WS_MAX_SECRET           4096                 /* auth.token / auth.password (spec) */
-#define PC_WS_MAX_ID               256                  /* a request id */
-#define PC_WS_HANDSHAKE_TIMEOUT_MS 15000                /* upgrade to a successful connect */
-#define PC_WS_TICK_INTERVAL_MS     15000                /* the tick event */
+#define PC_WS_MAX_HOLDS            64    /* runs and agent.wait calls per connection */
+#define PC_WS_MAX_SECRET           4096  /* auth.token / auth.password (spec) */
+#define PC_WS_MAX_ID               256   /* a request id */
+#define PC_WS_HANDSHAKE_TIMEOUT_MS 15000 /* upgrade to a successful connect */
+#define PC_WS_TICK_INTERVAL_MS     15000 /* the tick event */
 
 /* Close codes (RFC 6455 §7.4.1). */
 #define PC_WS_CLOSE_PROTOCOL    1002 /* protocol version mismatch */
@@ -109,7 +110,7 @@ void pc__gateway_ws_reply(PcWsConn *c, char *frame /* stolen */);
 void pc__gateway_ws_submit_run(PcWsConn *c, const char *id, PcGatewayRunFn run, json_t *params);
 
 /* A run's hold on the connection that started it: hold_conn is NULL once the connection went
- * (or is closing). Loop thread. */
+ * (or is closing). NULL beyond PC_WS_MAX_HOLDS per connection. Loop thread. */
 typedef struct PcWsHold PcWsHold;
 PcWsHold *pc__gateway_ws_hold(PcWsConn *c);
 PcWsConn *pc__gateway_ws_hold_conn(const PcWsHold *h);

@@ -241,6 +241,8 @@ def abort_run(s):
         w = c.request("agent.wait", {"runId": "chat-1", "timeoutMs": 100})
         assert w["payload"]["status"] == "timeout" and w["payload"]["runId"] == "chat-1"
         waiting = c.send("agent.wait", {"runId": "chat-1", "timeoutMs": 60000})
+        # the connection holds the run and the wait; 62 more waits fit in its 64 holds
+        more = [c.send("agent.wait", {"runId": "chat-1", "timeoutMs": 60000}) for _ in range(70)]
         ab = c.request("chat.abort", {"sessionKey": "agent:main:main"})
         assert ab["ok"] and ab["payload"]["aborted"] is True
         assert ab["payload"]["runIds"] == ["chat-1"]
@@ -254,6 +256,10 @@ def abort_run(s):
         assert not host_has(cmd), host_has(cmd)
         w = c.res(waiting)["payload"]  # answered when the run ended
         assert w["status"] == "error" and w["aborted"] is True and w["endedAt"] >= w["startedAt"]
+        answers = [c.res(r) for r in more]
+        assert sum(a["ok"] and a["payload"]["status"] == "error" for a in answers) == 62
+        refused = [a for a in answers if not a["ok"]]
+        assert len(refused) == 8 and refused[0]["error"]["details"]["reason"] == "hold-limit"
         bad = c.request("agent.wait", {"runId": "nope"})
         assert not bad["ok"] and "unknown runId" in bad["error"]["message"]
         ag = c.events("agent", "chat-1")
