@@ -363,6 +363,7 @@ bool pc__gateway_run_abort(PcGatewayRun *run)
                 run->aborted = true;
                 uint64_t one = 1;
                 (void) !write(run->cancel_fd, &one, sizeof(one));
+                uv_cond_broadcast(&rs->cond); /* a sessions_send of this run waits on it */
         }
         uv_mutex_unlock(&rs->lock);
         if (live)
@@ -480,8 +481,8 @@ static int host_start(void *userdata, const PcRunStart *req, char *ret_run_id, s
         return 0;
 }
 
-static int host_wait(void *userdata, const char *run_id, int64_t timeout_ms, char **ret_reply,
-                     PcError *reterr)
+static int host_wait(void *userdata, const char *run_id, int64_t timeout_ms, int cancel_fd,
+                     char **ret_reply, PcError *reterr)
 {
         PcGateway *g = userdata;
         PcGatewayRuns *rs = g->runs;
@@ -495,15 +496,16 @@ static int host_wait(void *userdata, const char *run_id, int64_t timeout_ms, cha
                                          run_id);
         }
         run->refs++;
+        bool canceled = false;
         while (!run->done) {
                 uint64_t now = uv_hrtime();
-                if (now >= deadline)
+                if (now >= deadline || (canceled = pc_fd_readable(cancel_fd)))
                         break;
                 (void) uv_cond_timedwait(&rs->cond, &rs->lock, deadline - now);
         }
         int r;
         if (!run->done)
-                r = -ETIMEDOUT;
+                r = canceled ? -ECANCELED : -ETIMEDOUT;
         else if (run->r < 0) {
                 *reterr = run->err;
                 r = run->r;

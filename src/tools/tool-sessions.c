@@ -494,7 +494,16 @@ int pc_tool_sessions_send(const PcToolCall *call, PcToolResult *ret, PcError *re
                                              "skipped", "mode", "announce"),
                                    false);
         _cleanup_free_ char *reply = NULL;
-        r = call->runs->wait(call->runs->userdata, id, (int64_t) (timeout * 1000), &reply, &err);
+        r = call->runs->wait(call->runs->userdata, id, (int64_t) (timeout * 1000), call->cancel_fd,
+                             &reply, &err);
+        if (r == -ECANCELED)
+                return json_result(ret,
+                                   json_pack("{s:s,s:s,s:s,s:s}", "runId", id, "status", "error",
+                                             "error",
+                                             "The calling run was aborted before the reply came; "
+                                             "the target's run goes on",
+                                             "sessionKey", key),
+                                   true);
         if (r == -ETIMEDOUT) {
                 _cleanup_free_ char *why = xasprintf(
                         "No reply within %g s; the run goes on (see sessions_history of %s)",

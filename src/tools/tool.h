@@ -43,10 +43,11 @@ typedef struct PcRunHost {
          * draining gateway). */
         int (*start)(void *userdata, const PcRunStart *req, char *ret_run_id, size_t size,
                      PcError *reterr);
-        /* 0 with *ret_reply (the final answer, malloc'd), -ETIMEDOUT, or another negative errno
-         * with reterr saying why the run failed. */
-        int (*wait)(void *userdata, const char *run_id, int64_t timeout_ms, char **ret_reply,
-                    PcError *reterr);
+        /* 0 with *ret_reply (the final answer, malloc'd), -ETIMEDOUT, -ECANCELED when
+         * cancel_fd (the waiting run's, or 0) became readable, or another negative errno with
+         * reterr saying why the run failed. */
+        int (*wait)(void *userdata, const char *run_id, int64_t timeout_ms, int cancel_fd,
+                    char **ret_reply, PcError *reterr);
         void *userdata;
 } PcRunHost;
 

@@ -410,3 +410,47 @@ def test_spawn_of_another_agent_with_allow_agents(setup, image_store):  # noqa: 
     msgs = s.transcript(child)
     assert roles(msgs) == ["user", "assistant"]
     assert msgs[1]["content"] == [{"type": "text", "text": "family child answer"}]
+
+
+def test_abort_stops_a_sessions_send_wait(setup, image_store):  # noqa: F811
+    """The aborted run's sessions_send stops waiting at once; the target's run goes on."""
+    s = setup
+    s.link_images(image_store)
+
+    def send_to_child(body):
+        child = tool_result(body, "call_spawn")["childSessionKey"]
+        return stream(openai_chunks(None, [("call_send", "sessions_send", {
+            "sessionKey": child, "message": "PING", "timeoutSeconds": 60})]))
+
+    s.model.script = [
+        stream(openai_chunks(None, [("call_spawn", "sessions_spawn", {"task": "wait"})])),
+        send_to_child,
+    ]
+    s.model.routes["[Subagent Task]"] = [
+        stream(openai_chunks("ready")),
+        stream(openai_chunks("late pong"), pause_after=1, pause=2.5),
+    ]
+    g = start(s)
+    try:
+        c = Ws(g)
+        c.request("chat.send", {"sessionKey": "agent:main:main", "message": "go",
+                                "idempotencyKey": "p3"})
+        c.until(lambda f: f["type"] == "event" and f["event"] == "agent" and
+                f["payload"]["stream"] == "tool" and
+                f["payload"]["data"].get("name") == "sessions_send")
+        time.sleep(0.3)
+        t0 = time.time()
+        assert c.request("chat.abort", {"sessionKey": "agent:main:main",
+                                        "runId": "p3"})["payload"]["aborted"] is True
+        c.until(lambda f: f["type"] == "event" and f["event"] == "chat" and
+                f["payload"]["state"] == "aborted", timeout=30)
+        assert time.time() - t0 < 1.5, "the abort waited for the target's reply"
+        c.close()
+    finally:
+        g.stop()  # waits for the child's run
+    msgs = s.transcript("agent:main:main")
+    sent = [m for m in msgs if m["role"] == "toolResult" and m["toolName"] == "sessions_send"]
+    assert sent[0]["isError"] is True and "aborted" in sent[0]["content"][0]["text"]
+    assert msgs[-1]["stopReason"] == "aborted"
+    child = re.search(r"agent:main:subagent:[0-9a-f-]{36}", json.dumps(msgs)).group(0)
+    assert s.transcript(child)[-1]["content"] == [{"type": "text", "text": "late pong"}]
