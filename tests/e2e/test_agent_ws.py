@@ -2,7 +2,8 @@
 scripted model service (fakemodel.py) and the real `pincer gateway`.
 
 The runs use the main agent's native sandbox (root and the native image, like
-test_sandbox_native.py: it fails, or skips, and says why without them).
+test_sandbox_native.py: it fails, or skips, and says why without them); the abort test also
+runs on the Docker backend (the engine and the sandbox image, like test_sandbox_docker.py).
 """
 import json
 import os
