@@ -206,13 +206,13 @@ def remove_containers(s):
 
 
 @pytest.mark.parametrize("backend", ["native", "docker"])
-def test_chat_abort_kills_the_running_tool(setup, image_store, backend):  # noqa: F811
+def test_chat_abort_kills_the_running_tool(setup, request, backend):  # noqa: F811
     s = setup
     if backend == "docker":
         need_docker()
         s.cfg.write_text(s.cfg.read_text().replace('backend: "native"', 'backend: "docker"'))
     else:
-        s.link_images(image_store)
+        s.link_images(request.getfixturevalue("image_store"))
     try:
         abort_run(s)
     finally:
