@@ -267,6 +267,8 @@ int pc_agent_run(const PcConfig *cfg, const PcAgentRunRequest *req, const PcAgen
         _cleanup_free_ char *main_key = pc_policy_session_main_key(cfg, agent);
         ret->agent_id = xstrdup(agent->id);
         ret->session_key = xstrdup(key);
+        if (events && events->session)
+                events->session(key, events->userdata);
 
         json_t *effective = pc_config_agent_effective(cfg, agent, false);
         json_t *refs = model_refs(effective);

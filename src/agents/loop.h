@@ -33,6 +33,9 @@
 #define PC_AGENT_HISTORY_MAX       PC_TRANSCRIPT_PAGE_MAX
 
 typedef struct PcAgentEvents {
+        /* the session key the run uses, as stored, once resolved (before the run waits for the
+         * session's lock) */
+        void (*session)(const char *key, void *userdata);
         void (*text_delta)(const char *text, size_t len, void *userdata);
         void (*tool_start)(const char *tool, const char *call_id, const json_t *args,
                            void *userdata);

@@ -226,6 +226,7 @@ struct PcGatewayRun {
         struct RunWaiter *waiters;    /* loop thread: pc__gateway_run_wait() */
         /* under the registry's lock */
         json_t *events;
+        char *stored_key; /* the session key as stored, once the run resolved it */
         bool done, aborted;
         unsigned refs; /* threads waiting for it */
         PcGatewayJob *tool_done;

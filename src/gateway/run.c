@@ -67,6 +67,7 @@ static void run_free(PcGatewayRun *run)
         free(run->message);
         free(run->spawned_by);
         free(run->label);
+        free(run->stored_key);
         json_decref(run->events);
         pc_agent_run_result_release(&run->res);
         if (run->cancel_fd > 0)
@@ -113,6 +114,16 @@ static void push(PcGatewayRun *run, json_t *ev)
         json_array_append_new(run->events, ev);
         uv_mutex_unlock(&rs->lock);
         uv_async_send(&rs->async);
+}
+
+static void ev_session(const char *key, void *userdata)
+{
+        PcGatewayRun *run = userdata;
+        PcGatewayRuns *rs = run->g->runs;
+        uv_mutex_lock(&rs->lock);
+        free(run->stored_key);
+        run->stored_key = xstrdup(key);
+        uv_mutex_unlock(&rs->lock);
 }
 
 static void ev_text(const char *text, size_t len, void *userdata)
@@ -229,7 +240,8 @@ static void run_main(void *arg)
         if (r >= 0) {
                 req.store = store;
                 push(run, json_pack("{s:s}", "type", "start"));
-                PcAgentEvents ev = {.text_delta = ev_text,
+                PcAgentEvents ev = {.session = ev_session,
+                                    .text_delta = ev_text,
                                     .tool_start = ev_tool_start,
                                     .tool_end = ev_tool_end,
                                     .userdata = run};
@@ -382,7 +394,11 @@ size_t pc__gateway_run_abort_session(PcGateway *g, const char *session_key, cons
         for (PcGatewayRun *r = head; r; r = r->next) {
                 if (run_id && !streq(r->id, run_id))
                         continue;
-                if (session_key && !streq_ptr(r->session_key, session_key))
+                uv_mutex_lock(&rs->lock);
+                bool match = !session_key || streq_ptr(r->session_key, session_key) ||
+                             streq_ptr(r->stored_key, session_key);
+                uv_mutex_unlock(&rs->lock);
+                if (!match)
                         continue;
                 if (pc__gateway_run_abort(r)) {
                         n++;

@@ -14,7 +14,8 @@
  *   answers its final result again and chat.send {runId, status:"ok"}. Finished runs are
  *   remembered for 10 minutes;
  * - a run's events go only to the connection that started it;
- * - chat.abort's sessionKey is compared with the sessionKey the run was started with.
+ * - chat.abort's sessionKey is compared with the sessionKey the run was started with and with
+ *   the key it resolved to (as stored: "agent:main:main" for "main").
  */
 #include <errno.h>
 #include <stdlib.h>

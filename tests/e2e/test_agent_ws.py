@@ -226,10 +226,11 @@ def abort_run(s):
     g = start(s)
     try:
         c = Ws(g)
-        res = c.request("chat.send", {"sessionKey": "agent:main:main", "message": "sleep",
+        # started for "main", aborted as "agent:main:main" (the key it resolves to)
+        res = c.request("chat.send", {"sessionKey": "main", "message": "sleep",
                                       "idempotencyKey": "chat-1"})
         assert res["ok"] and res["payload"] == {"runId": "chat-1", "status": "started"}
-        dup = c.request("chat.send", {"sessionKey": "agent:main:main", "message": "sleep",
+        dup = c.request("chat.send", {"sessionKey": "main", "message": "sleep",
                                       "idempotencyKey": "chat-1"})
         assert dup["payload"] == {"runId": "chat-1", "status": "in_flight"}
         c.until(lambda f: f["type"] == "event" and f["event"] == "agent" and
