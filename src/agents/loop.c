@@ -20,6 +20,7 @@ void pc_agent_run_result_release(PcAgentRunResult *r)
 {
         free(r->agent_id);
         free(r->session_key);
+        free(r->session_id);
         free(r->model);
         free(r->text);
         memset(r, 0, sizeof(*r));
@@ -56,7 +57,8 @@ static int append(Run *run, json_t *msg, PcError *reterr)
 }
 
 /* Waits for the session's run lock; returns the fd holding it. */
-static int lock_session(const PcConfig *cfg, const PcAgent *agent, const char *key, PcError *reterr)
+static int lock_session(const PcConfig *cfg, const PcAgent *agent, const char *key, int cancel_fd,
+                        PcError *reterr)
 {
         _cleanup_free_ char *dir =
                 xasprintf("%s/agents/%s/runs", pc_config_state_dir(cfg), agent->id);
@@ -73,10 +75,22 @@ static int lock_session(const PcConfig *cfg, const PcAgent *agent, const char *k
                 return pc_error_set(reterr, -errno, "cannot open the run lock %s: %m", path);
         if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
                 log_info("session %s is busy; this run waits for the one in progress", key);
-                if (flock(fd, LOCK_EX) < 0) {
+                /* an abortable run polls the lock and its cancel fd; others block */
+                while (flock(fd, cancel_fd > 0 ? LOCK_EX | LOCK_NB : LOCK_EX) < 0) {
                         int e = -errno;
-                        close(fd);
-                        return pc_error_set(reterr, e, "cannot lock %s: %m", path);
+                        if (e != -EWOULDBLOCK) {
+                                close(fd);
+                                return pc_error_set(reterr, e, "cannot lock %s: %m", path);
+                        }
+                        if (pc_fd_readable(cancel_fd)) {
+                                close(fd);
+                                return pc_error_set_kind(reterr, PC_ERROR_UNAVAILABLE, -ECANCELED,
+                                                         "the run was aborted while it waited "
+                                                         "for session %s",
+                                                         key);
+                        }
+                        struct timespec ts = {.tv_nsec = 50 * 1000 * 1000};
+                        nanosleep(&ts, NULL);
                 }
         }
         return fd;
@@ -169,6 +183,7 @@ static json_t *run_tool(Run *run, const char *key, const json_t *block, bool bad
                         .session_key = key,
                         .caller = run->req->caller ? run->req->caller : "agent",
                         .owner = run->req->owner,
+                        .cancel_fd = run->req->cancel_fd,
                 };
                 PcInvokeResponse resp;
                 PcError err = PC_ERROR_INIT;
@@ -204,10 +219,11 @@ static json_t *run_tool(Run *run, const char *key, const json_t *block, bool bad
 static int fail_turn(Run *run, const char *provider, const char *model, const char *api,
                      const PcError *err)
 {
-        json_t *msg =
-                json_pack("{s:s,s:[],s:s,s:s,s:s,s:s,s:s,s:I}", "role", "assistant", "content",
-                          "api", api, "provider", provider, "model", model, "stopReason", "error",
-                          "errorMessage", err->msg, "timestamp", (json_int_t) wall_ms());
+        bool aborted = err->code == -ECANCELED;
+        json_t *msg = json_pack("{s:s,s:[],s:s,s:s,s:s,s:s,s:s,s:I}", "role", "assistant",
+                                "content", "api", api, "provider", provider, "model", model,
+                                "stopReason", aborted ? "aborted" : "error", "errorMessage",
+                                err->msg, "timestamp", (json_int_t) wall_ms());
         PcError e2 = PC_ERROR_INIT;
         int r = append(run, msg, &e2);
         json_decref(msg);
@@ -251,6 +267,8 @@ int pc_agent_run(const PcConfig *cfg, const PcAgentRunRequest *req, const PcAgen
         _cleanup_free_ char *main_key = pc_policy_session_main_key(cfg, agent);
         ret->agent_id = xstrdup(agent->id);
         ret->session_key = xstrdup(key);
+        if (events && events->session)
+                events->session(key, events->userdata);
 
         json_t *effective = pc_config_agent_effective(cfg, agent, false);
         json_t *refs = model_refs(effective);
@@ -292,7 +310,7 @@ int pc_agent_run(const PcConfig *cfg, const PcAgentRunRequest *req, const PcAgen
                                         json_string_value(json_array_get(refs, 0)), sandboxed,
                                         tools);
 
-        lock_fd = lock_session(cfg, agent, key, reterr);
+        lock_fd = lock_session(cfg, agent, key, req->cancel_fd, reterr);
         if (lock_fd < 0) {
                 r = lock_fd;
                 goto out;
@@ -326,24 +344,41 @@ int pc_agent_run(const PcConfig *cfg, const PcAgentRunRequest *req, const PcAgen
                 .req = req,
                 .events = events,
                 .agent = agent,
-                .init = {.key = key, .agent_id = agent->id, .main_key = main_key},
+                .init = {.key = key,
+                         .agent_id = agent->id,
+                         .main_key = main_key,
+                         .spawned_by = req->spawned_by,
+                         .label = req->label},
                 .history = history,
         };
-        json_t *user = json_pack("{s:s,s:[{s:s,s:s}],s:I}", "role", "user", "content", "type",
-                                 "text", "text", req->message, "timestamp", (json_int_t) wall_ms());
-        if (!user) {
+        json_t *user = req->message_recorded
+                               ? NULL
+                               : json_pack("{s:s,s:[{s:s,s:s}],s:I}", "role", "user", "content",
+                                           "type", "text", "text", req->message, "timestamp",
+                                           (json_int_t) wall_ms());
+        if (!user && !req->message_recorded) {
                 r = pc_error_set_kind(reterr, PC_ERROR_INVALID_ARGUMENT, -EINVAL,
                                       "the message is not valid UTF-8 text");
                 goto out;
         }
-        r = append(&run, user, reterr);
-        json_decref(user);
-        if (r < 0)
-                goto out;
+        if (user) {
+                r = append(&run, user, reterr);
+                json_decref(user);
+                if (r < 0)
+                        goto out;
+        }
 
         PcModelEvents mev = {.text_delta = events ? events->text_delta : NULL,
-                             .userdata = events ? events->userdata : NULL};
+                             .userdata = events ? events->userdata : NULL,
+                             .cancel_fd = req->cancel_fd};
         for (unsigned round = 0;; round++) {
+                if (pc_fd_readable(req->cancel_fd)) {
+                        pc_error_set_kind(reterr, PC_ERROR_UNAVAILABLE, -ECANCELED,
+                                          "the run was aborted (chat.abort)");
+                        r = fail_turn(&run, providers[0].id, providers[0].model,
+                                      providers[0].api_name, reterr);
+                        goto out;
+                }
                 if (round >= PC_AGENT_MAX_TOOL_ROUNDS) {
                         pc_error_set_kind(reterr, PC_ERROR_UNAVAILABLE, -ELOOP,
                                           "the run stopped after %u rounds of tool calls without "
@@ -362,7 +397,7 @@ int pc_agent_run(const PcConfig *cfg, const PcAgentRunRequest *req, const PcAgen
                         pc_model_turn_init(&turn, &mev);
                         r = pc_provider_stream(p, body, deadline, &turn, reterr);
                         json_decref(body);
-                        if (r >= 0 || turn.received || i + 1 == n_providers)
+                        if (r >= 0 || r == -ECANCELED || turn.received || i + 1 == n_providers)
                                 break;
                         log_warning("model %s/%s failed (%s); trying the fallback %s/%s", p->id,
                                     p->model, reterr->msg, providers[i + 1].id,
@@ -407,6 +442,8 @@ int pc_agent_run(const PcConfig *cfg, const PcAgentRunRequest *req, const PcAgen
                         const char *why = NULL;
                         if (deadline && pc_monotonic_ms() >= deadline)
                                 why = "Not run: the run hit its time limit.";
+                        else if (pc_fd_readable(req->cancel_fd))
+                                why = "Not run: the run was aborted.";
                         else if (cut)
                                 why = "Not run: the response hit the output token limit before "
                                       "this tool call was complete; re-issue the tool call.";
@@ -440,8 +477,14 @@ int pc_agent_run(const PcConfig *cfg, const PcAgentRunRequest *req, const PcAgen
         }
         r = 0;
 out:
-        if (lock_fd >= 0)
+        if (lock_fd >= 0) {
+                PcSessionRecord rec = {0};
+                PcError e2 = PC_ERROR_INIT;
+                if (pc_store_session_get(req->store, key, &rec, &e2) >= 0 && rec.session_id)
+                        ret->session_id = xstrdup(rec.session_id);
+                pc_session_record_clear(&rec);
                 close(lock_fd);
+        }
         for (size_t i = 0; i < n_providers; i++)
                 pc_provider_release(&providers[i]);
         free(providers);

@@ -33,6 +33,9 @@
 #define PC_AGENT_HISTORY_MAX       PC_TRANSCRIPT_PAGE_MAX
 
 typedef struct PcAgentEvents {
+        /* the session key the run uses, as stored, once resolved (before the run waits for the
+         * session's lock) */
+        void (*session)(const char *key, void *userdata);
         void (*text_delta)(const char *text, size_t len, void *userdata);
         void (*tool_start)(const char *tool, const char *call_id, const json_t *args,
                            void *userdata);
@@ -56,11 +59,23 @@ typedef struct PcAgentRunRequest {
         PcAgentInvokeFn invoke; /* NULL: pc_dispatch_invoke(cfg, manager, ...) */
         void *invoke_userdata;
         PcSandboxManager *manager; /* for the default invoke */
+        /* > 0: an eventfd that becomes readable to abort the run (chat.abort): the model call
+         * stops, the running tool's process is killed (PcInvokeRequest.cancel_fd), no further
+         * tool runs, and the run ends with -ECANCELED after recording an assistant message
+         * with stopReason "aborted". */
+        int cancel_fd;
+        /* A session the run creates: its spawnedBy and label (sessions_spawn), or NULL. */
+        const char *spawned_by;
+        const char *label;
+        /* The user message is already the last one of the transcript (sessions_spawn records
+         * the task before the run starts): it is not appended again. */
+        bool message_recorded;
 } PcAgentRunRequest;
 
 typedef struct PcAgentRunResult {
         char *agent_id;
         char *session_key; /* as stored */
+        char *session_id;  /* the session row's sessionId, once the transcript has one */
         char *model;       /* the ref that answered */
         char *text;        /* the final answer */
         unsigned tool_calls;

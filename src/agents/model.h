@@ -35,6 +35,7 @@ typedef struct PcModelToolCall {
 typedef struct PcModelEvents {
         void (*text_delta)(const char *text, size_t len, void *userdata);
         void *userdata;
+        int cancel_fd; /* > 0: once readable, the call stops with -ECANCELED (an abort) */
 } PcModelEvents;
 
 typedef struct PcModelTurn {

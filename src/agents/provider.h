@@ -54,3 +54,5 @@ int pc_provider_stream(const PcProvider *p, const json_t *body, int64_t deadline
                        PcModelTurn *turn, PcError *reterr);
 
 int64_t pc_monotonic_ms(void);
+/* fd > 0 and readable now (a run's cancel eventfd). */
+bool pc_fd_readable(int fd);

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The tools a model is offered, with their JSON schemas (loop.h). Only tools Pincer runs are
- * here; the policy then decides which of them an agent's session sees. sessions_spawn is
- * left out until it does something (docs/tools.md).
+ * here; the policy then decides which of them an agent's session sees.
  */
 #include <string.h>
 
@@ -87,6 +86,12 @@ static const Schema schemas[] = {
          "\"type\":\"string\"},\"agentId\":{\"type\":\"string\"},\"message\":{\"type\":"
          "\"string\"},\"timeoutSeconds\":{\"type\":\"integer\",\"minimum\":0}},\"required\":["
          "\"message\"]}"},
+        {"sessions_spawn",
+         "Start a sub-agent on a task in a new session of its own; returns at once with the "
+         "child session key (read its answer later with sessions_history).",
+         "{\"type\":\"object\",\"properties\":{\"task\":{\"type\":\"string\",\"description\":"
+         "\"What the sub-agent should do.\"},\"label\":{\"type\":\"string\",\"maxLength\":"
+         "100},\"agentId\":{\"type\":\"string\"}},\"required\":[\"task\"]}"},
 };
 
 json_t *pc_agent_tool_schemas(const PcPolicyResult *policy)

@@ -2,6 +2,7 @@
 /* Calling a provider over libcurl, with streaming, timeouts and retries (provider.h). */
 #include <curl/curl.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,14 @@ int64_t pc_monotonic_ms(void)
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool pc_fd_readable(int fd)
+{
+        if (fd <= 0)
+                return false;
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        return poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN);
 }
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -37,6 +46,7 @@ typedef struct Call {
         PcError parse_err;
         int64_t last_data_ms; /* the last byte received (or the start) */
         bool idle;            /* the idle timeout fired */
+        bool canceled;        /* the run was aborted (PcModelEvents.cancel_fd) */
 } Call;
 
 /* curl's LOW_SPEED_* averages over a window of several seconds, so it notices a stall late; the
@@ -46,6 +56,10 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
 {
         (void) dltotal, (void) dlnow, (void) ultotal, (void) ulnow;
         Call *c = userdata;
+        if (c->turn->events && pc_fd_readable(c->turn->events->cancel_fd)) {
+                c->canceled = true;
+                return 1;
+        }
         if (pc_monotonic_ms() - c->last_data_ms >= (int64_t) c->p->idle_timeout_s * 1000) {
                 c->idle = true;
                 return 1;
@@ -187,6 +201,9 @@ static Outcome attempt(const PcProvider *p, const char *url, const char *body, i
         if (rc == CURLE_WRITE_ERROR && c.parse_r < 0) {
                 *reterr = c.parse_err;
                 pc_error_prefix(reterr, "provider %s", where);
+        } else if (rc == CURLE_ABORTED_BY_CALLBACK && c.canceled) {
+                pc_error_set_kind(reterr, PC_ERROR_UNAVAILABLE, -ECANCELED,
+                                  "the run was aborted while provider %s was answering", where);
         } else if (rc == CURLE_ABORTED_BY_CALLBACK && c.idle) {
                 pc_error_set_kind(reterr, PC_ERROR_UNAVAILABLE, -ETIMEDOUT,
                                   "provider %s sent nothing for %d s (idle timeout; raise "
@@ -280,7 +297,8 @@ int pc_provider_stream(const PcProvider *p, const json_t *body, int64_t deadline
                 Outcome o = attempt(p, url, text, deadline_ms, turn, &retry_after, reterr);
                 if (o == OK)
                         return 0;
-                if (o == FAIL || i >= PC_PROVIDER_MAX_RETRIES || turn->received)
+                if (o == FAIL || i >= PC_PROVIDER_MAX_RETRIES || turn->received ||
+                    (events && pc_fd_readable(events->cancel_fd)))
                         return reterr->code < 0 ? reterr->code : -EIO;
                 int64_t wait = retry_after >= 0
                                        ? (int64_t) (retry_after > 60 ? 60 : retry_after) * 1000

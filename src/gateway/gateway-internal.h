@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "agents/loop.h"
 #include "base/buf.h"
 #include "config/config.h"
 #include "sandbox/manager.h"
@@ -92,6 +93,10 @@ struct PcGatewayJob {
         bool keep_response;
         PcInvokeResponse response;
         const char *ctype; /* the content type of a chat answer (NULL: application/json) */
+        /* an agent run's tool call (run.c): its cancel eventfd (0: none) and the run host
+         * (sessions_spawn, sessions_send), both borrowed */
+        int cancel_fd;
+        const PcRunHost *runs;
 };
 
 PcGatewayJob *pc__gateway_job_free(PcGatewayJob *j);
@@ -171,9 +176,10 @@ typedef struct PcGateway {
         uv_timer_t drain_timer;
         PcGatewayWatch *watch; /* NULL when gateway.reload.mode is "off" */
         size_t n_conns;
-        size_t n_awaiting;         /* connections waiting for a tool call's response */
-        struct PcWsConn *ws_conns; /* WebSocket connections (ws.c) */
-        uint64_t started_ns;       /* uv_hrtime() at start, for uptime */
+        size_t n_awaiting;          /* connections waiting for a tool call's response */
+        struct PcWsConn *ws_conns;  /* WebSocket connections (ws.c) */
+        struct PcGatewayRuns *runs; /* agent runs (run.c) */
+        uint64_t started_ns;        /* uv_hrtime() at start, for uptime */
         bool draining;
         bool stopping;
         bool abandoned; /* stopped with a call still running (drain timeout) */
@@ -201,6 +207,85 @@ int pc__chat_request_parse(const char *body, size_t len, PcChatRequest *ret);
 void pc__chat_request_release(PcChatRequest *r);
 /* The `user` field as a session key segment: [a-z0-9_-], at most 64 characters. */
 char *pc__chat_user_segment(const char *user);
+/* ---- run.c ------------------------------------------------------------------------------- */
+
+/* Agent runs at once (each holds a thread, a state connection and a model connection). */
+#define PC_GATEWAY_MAX_RUNS 16
+
+typedef struct PcGatewayRun PcGatewayRun;
+typedef struct PcGatewayRuns PcGatewayRuns;
+
+/* What the starter of a run gets; every callback is optional. */
+typedef struct PcGatewayRunOps {
+        /* Run thread, before the run: may complete req (agent_id, session_key, message: strings
+         * the owner keeps alive) from the owner's input, or fail with reterr (the run then ends
+         * with that error, without a model call). */
+        int (*prepare)(PcGatewayRun *run, const PcConfig *cfg, PcAgentRunRequest *req, void *owner,
+                       PcError *reterr);
+        /* Loop thread, in order: {type:"start"}, {type:"text", text},
+         * {type:"tool_start", name, toolCallId, args}, {type:"tool_end", name, toolCallId,
+         * isError, result} (borrowed). */
+        void (*event)(PcGatewayRun *run, const json_t *ev, void *owner);
+        /* Loop thread, once, after the last event: r, err and res are final. */
+        void (*finished)(PcGatewayRun *run, void *owner);
+} PcGatewayRunOps;
+
+struct PcGatewayRun {
+        struct PcGatewayRun *next;
+        PcGateway *g;
+        char *id; /* runId */
+        char *agent_id, *session_key, *message, *spawned_by, *label;
+        bool message_recorded;
+        const PcGatewayRunOps *ops; /* NULL once finished() was called */
+        void *owner;
+        int cancel_fd;
+        uv_thread_t thread;
+        int64_t started_at, ended_at; /* wall clock, ms */
+        bool finished;                /* loop thread: finished() was called */
+        struct RunWaiter *waiters;    /* loop thread: pc__gateway_run_wait() */
+        /* under the registry's lock */
+        json_t *events;
+        char *stored_key; /* the session key as stored, once the run resolved it */
+        bool done, aborted;
+        unsigned refs; /* threads waiting for it */
+        PcGatewayJob *tool_done;
+        /* the outcome, set once done */
+        int r;
+        PcError err;
+        PcAgentRunResult res;
+};
+
+typedef struct PcGatewayRunParams {
+        const char *id; /* NULL: a random run-<hex> */
+        const char *agent_id, *session_key, *message;
+        const char *spawned_by, *label;
+        bool message_recorded;
+        const PcGatewayRunOps *ops;
+        void *owner;
+} PcGatewayRunParams;
+
+void pc__gateway_runs_init(PcGateway *g);
+void pc__gateway_runs_free(PcGateway *g);
+size_t pc__gateway_runs_active(PcGateway *g); /* any thread: runs not yet finished */
+const PcRunHost *pc__gateway_runs_host(PcGateway *g);
+/* Any thread. -EAGAIN beyond PC_GATEWAY_MAX_RUNS, -EEXIST for a duplicate id. *ret (may be
+ * NULL) is valid on the loop thread until the run is forgotten (RUN_KEEP_MS after its end). */
+int pc__gateway_run_start(PcGateway *g, const PcGatewayRunParams *p, PcGatewayRun **ret,
+                          PcError *reterr);
+PcGatewayRun *pc__gateway_run_find(PcGateway *g, const char *id); /* loop thread */
+bool pc__gateway_run_done(PcGatewayRun *run);
+/* Loop thread: fn(run, timed_out, userdata) is called once, on the loop thread, right after
+ * the run's finished() or after timeout_ms, whichever comes first. The run must not be
+ * finished yet. */
+typedef void (*PcGatewayRunWaitFn)(PcGatewayRun *run, bool timed_out, void *userdata);
+void pc__gateway_run_wait(PcGatewayRun *run, uint64_t timeout_ms, PcGatewayRunWaitFn fn,
+                          void *userdata);
+/* Loop thread: aborts a live run (true), or does nothing (false). */
+bool pc__gateway_run_abort(PcGatewayRun *run);
+/* Loop thread: aborts the live runs of session_key (as given to the run) and/or with id run_id
+ * (either may be NULL); appends their ids to ret_ids (may be NULL). */
+size_t pc__gateway_run_abort_session(PcGateway *g, const char *session_key, const char *run_id,
+                                     json_t *ret_ids);
 
 /* ---- chat.c ------------------------------------------------------------------------------ */
 

@@ -101,7 +101,7 @@ static void stop_now(PcGateway *g, bool abandon)
 void pc__gateway_maybe_stop(PcGateway *g)
 {
         if (g->draining && !g->stopping && g->n_awaiting == 0 &&
-            pc__gateway_worker_busy(g->worker) == 0)
+            pc__gateway_worker_busy(g->worker) == 0 && pc__gateway_runs_active(g) == 0)
                 stop_now(g, false);
 }
 
@@ -325,6 +325,7 @@ int pc_gateway_run(const PcConfig *cfg, const PcGatewayOptions *opts, PcError *r
                 uv_signal_start(&g->sig_int, on_term, SIGINT);
                 uv_timer_init(&g->loop, &g->drain_timer);
                 g->drain_timer.data = g;
+                pc__gateway_runs_init(g);
                 signal(SIGPIPE, SIG_IGN);
                 pc__gateway_metrics_start();
                 start_watch(g, cfg);
@@ -354,6 +355,7 @@ int pc_gateway_run(const PcConfig *cfg, const PcGatewayOptions *opts, PcError *r
         }
         pc__gateway_watch_free(g->watch);
         g->watch = NULL;
+        pc__gateway_runs_free(g);
         if (r >= 0) {
                 close_handle((uv_handle_t *) &g->sig_hup);
                 close_handle((uv_handle_t *) &g->sig_term);

@@ -135,6 +135,8 @@ static void run_job(PcGatewayWorker *w, const PcConfig *cfg, PcGatewayJob *j)
                 /* an agent run's tool calls do not go through the HTTP deny list */
                 .hidden = j->caller && streq(j->caller, "agent") ? NULL : pc__gateway_http_denied,
                 .processes = w->processes,
+                .cancel_fd = j->cancel_fd,
+                .runs = j->runs,
         };
         PcError err = PC_ERROR_INIT;
         uint64_t t0 = uv_hrtime();

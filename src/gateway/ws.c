@@ -38,6 +38,12 @@ typedef struct WsPending {
         char *id;
 } WsPending;
 
+/* A run's hold on the connection that started it (ws-agent.c); c is NULL once it went. */
+struct PcWsHold {
+        struct PcWsHold *next;
+        PcWsConn *c;
+};
+
 /* Per connection (lws user space, zeroed by lws). */
 struct PcWsConn {
         PcWsConn *next, *prev;
@@ -54,7 +60,46 @@ struct PcWsConn {
         size_t out_bytes;
         WsPending *pending;
         size_t n_pending;
+        PcWsHold *holds;
+        size_t n_holds;
 };
+
+PcWsHold *pc__gateway_ws_hold(PcWsConn *c)
+{
+        if (c->n_holds >= PC_WS_MAX_HOLDS)
+                return NULL;
+        c->n_holds++;
+        PcWsHold *h = xcalloc(1, sizeof(*h));
+        h->c = c;
+        h->next = c->holds;
+        c->holds = h;
+        return h;
+}
+
+PcWsConn *pc__gateway_ws_hold_conn(const PcWsHold *h)
+{
+        return h && h->c && h->c->connected && !h->c->closing ? h->c : NULL;
+}
+
+void pc__gateway_ws_hold_free(PcWsHold *h)
+{
+        if (!h)
+                return;
+        if (h->c) {
+                for (PcWsHold **pp = &h->c->holds; *pp; pp = &(*pp)->next)
+                        if (*pp == h) {
+                                *pp = h->next;
+                                break;
+                        }
+                h->c->n_holds--;
+        }
+        free(h);
+}
+
+PcGateway *pc__gateway_ws_gateway(PcWsConn *c)
+{
+        return c->g;
+}
 
 static PcGateway *gateway_of(struct lws *wsi)
 {
@@ -172,9 +217,13 @@ static const struct {
         {"tools.invoke", m_tools_invoke},
         {"sessions.list", pc__gateway_ws_sessions_list},
         {"sessions.history", pc__gateway_ws_sessions_history},
+        {"agent", pc__gateway_ws_agent},
+        {"agent.wait", pc__gateway_ws_agent_wait},
+        {"chat.send", pc__gateway_ws_chat_send},
+        {"chat.abort", pc__gateway_ws_chat_abort},
 };
 
-static const char *const events[] = {"connect.challenge", "tick", "shutdown"};
+static const char *const events[] = {"connect.challenge", "tick", "shutdown", "agent", "chat"};
 
 static uint64_t uptime_ms(const PcGateway *g)
 {
@@ -573,6 +622,10 @@ static void on_closed(PcGateway *g, PcWsConn *c)
         for (WsPending *p = c->pending; p; p = p->next)
                 p->c = NULL; /* its job comes back later and is dropped */
         c->pending = NULL;
+        for (PcWsHold *h = c->holds; h; h = h->next)
+                h->c = NULL; /* its run goes on; its events and answers are dropped */
+        c->holds = NULL;
+        c->n_holds = 0;
         pc_buf_release(&c->rx);
         log_info("ws %s: closed", c->conn_id);
         pc__gateway_maybe_stop(g);

@@ -26,10 +26,11 @@
 #define PC_WS_MAX_PRECONNECT       (64u * 1024u)        /* one message before connect (spec) */
 #define PC_WS_MAX_BUFFERED         (8u * 1024u * 1024u) /* unsent frames per connection */
 #define PC_WS_MAX_IN_FLIGHT        16                   /* worker requests per connection */
-#define PC_WS_MAX_SECRET           4096                 /* auth.token / auth.password (spec) */
-#define PC_WS_MAX_ID               256                  /* a request id */
-#define PC_WS_HANDSHAKE_TIMEOUT_MS 15000                /* upgrade to a successful connect */
-#define PC_WS_TICK_INTERVAL_MS     15000                /* the tick event */
+#define PC_WS_MAX_HOLDS            64    /* runs and agent.wait calls per connection */
+#define PC_WS_MAX_SECRET           4096  /* auth.token / auth.password (spec) */
+#define PC_WS_MAX_ID               256   /* a request id */
+#define PC_WS_HANDSHAKE_TIMEOUT_MS 15000 /* upgrade to a successful connect */
+#define PC_WS_TICK_INTERVAL_MS     15000 /* the tick event */
 
 /* Close codes (RFC 6455 §7.4.1). */
 #define PC_WS_CLOSE_PROTOCOL    1002 /* protocol version mismatch */
@@ -107,6 +108,22 @@ void pc__gateway_ws_reply(PcWsConn *c, char *frame /* stolen */);
 /* Hands run (worker thread) to the pool with params (stolen, may be NULL) as job->args; the
  * answer is job->result: the payload when status is 200, else {code, message, details?}. */
 void pc__gateway_ws_submit_run(PcWsConn *c, const char *id, PcGatewayRunFn run, json_t *params);
+
+/* A run's hold on the connection that started it: hold_conn is NULL once the connection went
+ * (or is closing). NULL beyond PC_WS_MAX_HOLDS per connection. Loop thread. */
+typedef struct PcWsHold PcWsHold;
+PcWsHold *pc__gateway_ws_hold(PcWsConn *c);
+PcWsConn *pc__gateway_ws_hold_conn(const PcWsHold *h);
+void pc__gateway_ws_hold_free(PcWsHold *h);
+PcGateway *pc__gateway_ws_gateway(PcWsConn *c);
+
+/* ---- ws-agent.c ---------------------------------------------------------------------- */
+
+/* agent, agent.wait, chat.send, chat.abort (docs/api.md "Agent runs"). */
+void pc__gateway_ws_agent(PcWsConn *c, const char *id, const json_t *params);
+void pc__gateway_ws_agent_wait(PcWsConn *c, const char *id, const json_t *params);
+void pc__gateway_ws_chat_send(PcWsConn *c, const char *id, const json_t *params);
+void pc__gateway_ws_chat_abort(PcWsConn *c, const char *id, const json_t *params);
 
 /* ---- ws-sessions.c ------------------------------------------------------------------- */
 

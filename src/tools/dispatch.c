@@ -125,6 +125,8 @@ static void run_tool(const PcConfig *cfg, PcSandboxManager *manager, const PcInv
                 .gid = -1,
                 .store = pc_sandbox_manager_store(manager),
                 .processes = req->processes,
+                .cancel_fd = req->cancel_fd,
+                .runs = req->runs,
         };
         PcSandboxLease *lease = NULL;
         call.take_lease = &lease;

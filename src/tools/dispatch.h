@@ -41,6 +41,12 @@ typedef struct PcInvokeRequest {
         /* The entry point's background processes (process.h), or NULL: exec background/yieldMs
          * and the process tool are then refused (the CLI). Used on the manager's thread. */
         PcProcessRegistry *processes;
+        /* > 0: an eventfd of the agent run making the call; once readable (chat.abort) a
+         * foreground exec's process tree is killed. Borrowed. */
+        int cancel_fd;
+        /* The gateway's agent runs, for sessions_spawn and sessions_send; NULL: those tools
+         * answer that no agent runtime is reachable from this entry point. */
+        const PcRunHost *runs;
 } PcInvokeRequest;
 
 /* OpenClaw's response of POST /tools/invoke, ready to serialise. */

@@ -285,6 +285,7 @@ int pc_tool_exec(const PcToolCall *call, PcToolResult *ret, PcError *reterr)
                 .n_env = senv.n_vars,
                 .timeout_ms = (uint64_t) (timeout * 1000.0),
                 .max_output = PC_EXEC_OUTPUT_CAP,
+                .cancel_fd = call->cancel_fd,
         };
         if (background || yield_ms >= 0) {
                 PcProcessSpec ps = {
@@ -323,17 +324,22 @@ int pc_tool_exec(const PcToolCall *call, PcToolResult *ret, PcError *reterr)
                 pc_buf_addstr(&text, "(no output)");
         if (truncated)
                 pc_buf_addf(&text, "\n\n[output truncated at %d characters]", PC_EXEC_OUTPUT_CAP);
-        if (res.timed_out)
+        if (res.canceled)
+                pc_buf_addstr(&text, "\n\nCommand aborted: the run was aborted");
+        else if (res.timed_out)
                 pc_buf_addf(&text, "\n\nCommand timed out after %g seconds", timeout);
         else if (res.exit_code != 0)
                 pc_buf_addf(&text, "\n\n(Command exited with code %d)", res.exit_code);
 
         _cleanup_free_ char *shown = pc_utf8_sanitize(text.buf, text.len);
-        pc_tool_result_text(ret, shown, res.timed_out);
+        pc_tool_result_text(ret, shown, res.timed_out || res.canceled);
         ret->details = json_pack("{s:s,s:i,s:I,s:s,s:s,s:b}", "status",
-                                 res.timed_out ? "failed" : "completed", "exitCode", res.exit_code,
-                                 "durationMs", (json_int_t) (res.duration_us / 1000), "aggregated",
-                                 aggregated, "cwd", workdir, "truncated", truncated);
+                                 res.canceled    ? "aborted"
+                                 : res.timed_out ? "failed"
+                                                 : "completed",
+                                 "exitCode", res.exit_code, "durationMs",
+                                 (json_int_t) (res.duration_us / 1000), "aggregated", aggregated,
+                                 "cwd", workdir, "truncated", truncated);
         ret->exit_code = res.exit_code;
         ret->bytes_in = strlen(command);
         ret->bytes_out = res.out.len + res.err.len;

@@ -11,8 +11,10 @@
  *   a sandboxed calling session, with agents.defaults.sandbox.sessionToolsVisibility
  *   "spawned" (the default), is clamped to tree.
  *
- * sessions_send and sessions_spawn need the agent runtime, which this version does not have:
- * see docs/tools.md for what they do meanwhile.
+ * sessions_send and sessions_spawn start agent runs through PcRunHost (the gateway's; tool.h):
+ * sessions_spawn records the task in a new session agent:<id>:subagent:<uuid> (spawnedBy the
+ * caller) and returns at once; sessions_send starts a run of the target session and waits up to
+ * timeoutSeconds for its answer. Without a host (the CLI, /tools/invoke) both say so.
  */
 #include <strings.h>
 #include <sys/random.h>
@@ -379,14 +381,6 @@ int pc_tool_sessions_history(const PcToolCall *call, PcToolResult *ret, PcError 
 
 /* ---- sessions_send / sessions_spawn -------------------------------------------------------- */
 
-static char *run_id(void)
-{
-        unsigned char b[8] = {0};
-        (void) getrandom(b, sizeof(b), 0);
-        return xasprintf("run-%02x%02x%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
-                         b[6], b[7]);
-}
-
 /* The visible session with this label (of agent_id when given); NULL when none. */
 static char *find_label(PcStore *store, View *v, const char *label, const char *agent_id,
                         PcError *reterr, int *ret_r)
@@ -470,57 +464,175 @@ int pc_tool_sessions_send(const PcToolCall *call, PcToolResult *ret, PcError *re
                                   key);
                 return status_result(ret, "error", msg, key);
         }
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        int64_t now = (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        pc_session_record_clear(&rec);
+        if (streq(key, v.self))
+                return status_result(ret, "error",
+                                     "A session cannot send to itself; answer in this session "
+                                     "instead",
+                                     key);
+        if (!call->runs)
+                return status_result(ret, "error",
+                                     "sessions_send needs the gateway's agent runtime: call it "
+                                     "from an agent run of `pincer gateway`",
+                                     key);
         _cleanup_free_ char *text =
                 xasprintf("[Inter-session message from session %s (agent %s) isUser=false]\n%s",
                           v.self, call->agent->id, message);
-        json_t *msg = json_pack("{s:s,s:[{s:s,s:s}],s:I}", "role", "user", "content", "type",
-                                "text", "text", text, "timestamp", (json_int_t) now);
-        const PcAgent *target_agent = pc_config_find_agent(call->cfg, rec.agent_id);
-        _cleanup_free_ char *main_key =
-                target_agent ? pc_policy_session_main_key(call->cfg, target_agent) : NULL;
-        PcSessionInit init = {.key = key, .agent_id = rec.agent_id, .main_key = main_key};
-        r = pc_store_transcript_append(store, &init, &msg, 1, now, &err);
-        json_decref(msg);
-        pc_session_record_clear(&rec);
-        if (r < 0)
-                return pc_error_set_kind(reterr, PC_ERROR_INTERNAL, r, "sessions_send: %s",
-                                         err.msg);
         ret->bytes_in = strlen(message);
-        _cleanup_free_ char *id = run_id();
+        char id[80];
+        PcRunStart rs = {.agent_id = agent, .session_key = key, .message = text};
+        r = call->runs->start(call->runs->userdata, &rs, id, sizeof(id), &err);
+        if (r < 0)
+                return json_result(ret,
+                                   json_pack("{s:s,s:s,s:s}", "status", "error", "error", err.msg,
+                                             "sessionKey", key),
+                                   true);
         if (timeout == 0)
                 return json_result(ret,
                                    json_pack("{s:s,s:s,s:s,s:{s:s,s:s}}", "runId", id, "status",
                                              "accepted", "sessionKey", key, "delivery", "status",
                                              "skipped", "mode", "announce"),
                                    false);
-        _cleanup_free_ char *why = xasprintf(
-                "No agent runtime is running in this version of Pincer to reply: the message was "
-                "appended to the transcript of %s, but nothing will answer it",
-                key);
+        _cleanup_free_ char *reply = NULL;
+        r = call->runs->wait(call->runs->userdata, id, (int64_t) (timeout * 1000), call->cancel_fd,
+                             &reply, &err);
+        if (r == -ECANCELED)
+                return json_result(ret,
+                                   json_pack("{s:s,s:s,s:s,s:s}", "runId", id, "status", "error",
+                                             "error",
+                                             "The calling run was aborted before the reply came; "
+                                             "the target's run goes on",
+                                             "sessionKey", key),
+                                   true);
+        if (r == -ETIMEDOUT) {
+                _cleanup_free_ char *why = xasprintf(
+                        "No reply within %g s; the run goes on (see sessions_history of %s)",
+                        timeout, key);
+                return json_result(ret,
+                                   json_pack("{s:s,s:s,s:s,s:s}", "runId", id, "status", "timeout",
+                                             "error", why, "sessionKey", key),
+                                   true);
+        }
+        if (r < 0)
+                return json_result(ret,
+                                   json_pack("{s:s,s:s,s:s,s:b,s:s}", "runId", id, "status",
+                                             "error", "error", err.msg, "sentBeforeError", 1,
+                                             "sessionKey", key),
+                                   true);
         return json_result(ret,
-                           json_pack("{s:s,s:s,s:s,s:b,s:s}", "runId", id, "status", "error",
-                                     "error", why, "sentBeforeError", 1, "sessionKey", key),
-                           true);
+                           json_pack("{s:s,s:s,s:s,s:s,s:{s:s,s:s}}", "runId", id, "status", "ok",
+                                     "reply", reply ? reply : "", "sessionKey", key, "delivery",
+                                     "status", "skipped", "mode", "announce"),
+                           false);
 }
 
 int pc_tool_sessions_spawn(const PcToolCall *call, PcToolResult *ret, PcError *reterr)
 {
-        const char *task = json_string_value(json_object_get(call->args, "task"));
+        const json_t *a = call->args;
+        const char *task = json_string_value(json_object_get(a, "task"));
         if (!task || !*task)
                 return pc_error_set(reterr, -EINVAL, "sessions_spawn: task is required");
+        if (strlen(task) > SEND_MAX_MESSAGE_BYTES)
+                return pc_error_set(reterr, -EINVAL,
+                                    "sessions_spawn: task of %zu bytes is over the limit of %u "
+                                    "bytes",
+                                    strlen(task), SEND_MAX_MESSAGE_BYTES);
         static const char *const rejected[] = {"target",   "channel", "to",
                                                "threadId", "replyTo", "transport"};
         for (size_t i = 0; i < ELEMENTSOF(rejected); i++)
-                if (json_object_get(call->args, rejected[i]))
+                if (json_object_get(a, rejected[i]))
                         return pc_error_set(reterr, -EINVAL,
                                             "sessions_spawn: parameter '%s' is not accepted "
                                             "(a sub-agent announces to its requester)",
                                             rejected[i]);
-        return status_result(ret, "error",
-                             "sessions_spawn is not available until Pincer has an agent runtime "
-                             "(no model runs in this version); no session was created",
-                             NULL);
+        const char *agent_arg = json_string_value(json_object_get(a, "agentId"));
+        const char *label = json_string_value(json_object_get(a, "label"));
+        if (label && strlen(label) > 100)
+                return pc_error_set(reterr, -EINVAL,
+                                    "sessions_spawn: label is over 100 characters");
+        const PcAgent *target = call->agent;
+        if (agent_arg && *agent_arg && strcasecmp(agent_arg, call->agent->id) != 0) {
+                /* subagents.allowAgents: the agent's own, else the defaults' */
+                const json_t *allow = at(call->effective, "subagents", "allowAgents", NULL);
+                if (!allow)
+                        allow = at(pc_config_root(call->cfg), "agents", "defaults", "subagents");
+                if (allow && !json_is_array(allow))
+                        allow = json_object_get(allow, "allowAgents");
+                bool ok = false;
+                size_t i;
+                json_t *e;
+                json_array_foreach (allow, i, e) {
+                        const char *id = json_string_value(e);
+                        ok = ok || (id && (streq(id, "*") || strcasecmp(id, agent_arg) == 0));
+                }
+                target = ok ? pc_config_find_agent(call->cfg, agent_arg) : NULL;
+                if (!target) {
+                        _cleanup_free_ char *msg =
+                                ok ? xasprintf("sessions_spawn: there is no agent '%s'; see "
+                                               "agents.list",
+                                               agent_arg)
+                                   : xasprintf("sessions_spawn: agent '%s' may not spawn "
+                                               "sub-agents of agent '%s': list it in "
+                                               "subagents.allowAgents",
+                                               call->agent->id, agent_arg);
+                        return status_result(ret, ok ? "error" : "forbidden", msg, NULL);
+                }
+        }
+        _cleanup_view_ View v = {0};
+        PcStore *store = store_and_view(call, &v, reterr);
+        if (!store)
+                return -ENODEV;
+        /* maxSpawnDepth 1: a sub-agent does not spawn its own */
+        if (strstr(v.self, ":subagent:"))
+                return status_result(ret, "forbidden",
+                                     "A sub-agent cannot spawn sub-agents (maxSpawnDepth is 1)",
+                                     NULL);
+        if (!call->runs)
+                return status_result(ret, "error",
+                                     "sessions_spawn needs the gateway's agent runtime: call it "
+                                     "from an agent run of `pincer gateway`; no session was "
+                                     "created",
+                                     NULL);
+        unsigned char b[16] = {0};
+        (void) getrandom(b, sizeof(b), 0);
+        b[6] = (unsigned char) ((b[6] & 0x0f) | 0x40);
+        b[8] = (unsigned char) ((b[8] & 0x3f) | 0x80);
+        _cleanup_free_ char *key =
+                xasprintf("agent:%s:subagent:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%"
+                          "02x%02x%02x%02x",
+                          target->id, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
+                          b[10], b[11], b[12], b[13], b[14], b[15]);
+        _cleanup_free_ char *text = xasprintf("[Subagent Task] %s", task);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t now = (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        json_t *msg = json_pack("{s:s,s:[{s:s,s:s}],s:I}", "role", "user", "content", "type",
+                                "text", "text", text, "timestamp", (json_int_t) now);
+        _cleanup_free_ char *main_key = pc_policy_session_main_key(call->cfg, target);
+        PcSessionInit init = {.key = key,
+                              .agent_id = target->id,
+                              .main_key = main_key,
+                              .spawned_by = v.self,
+                              .label = label && *label ? label : NULL};
+        PcError err = PC_ERROR_INIT;
+        int r = pc_store_transcript_append(store, &init, &msg, 1, now, &err);
+        json_decref(msg);
+        if (r < 0)
+                return pc_error_set_kind(reterr, PC_ERROR_INTERNAL, r, "sessions_spawn: %s",
+                                         err.msg);
+        ret->bytes_in = strlen(task);
+        char id[80];
+        PcRunStart rs = {.agent_id = target->id,
+                         .session_key = key,
+                         .message = text,
+                         .message_recorded = true,
+                         .spawned_by = v.self,
+                         .label = init.label};
+        r = call->runs->start(call->runs->userdata, &rs, id, sizeof(id), &err);
+        if (r < 0)
+                return status_result(ret, "error", err.msg, NULL);
+        return json_result(ret,
+                           json_pack("{s:s,s:s,s:s}", "status", "accepted", "runId", id,
+                                     "childSessionKey", key),
+                           false);
 }

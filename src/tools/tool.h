@@ -25,6 +25,32 @@ typedef struct PcToolRoot {
         bool writable;    /* false: writes are refused with the spec's read-only message */
 } PcToolRoot;
 
+/* An agent run another session's tool starts (sessions_spawn, sessions_send). */
+typedef struct PcRunStart {
+        const char *agent_id;
+        const char *session_key; /* the stored key */
+        const char *message;
+        bool message_recorded; /* already appended to the transcript (a spawn's task) */
+        const char *spawned_by;
+        const char *label;
+} PcRunStart;
+
+/* How a tool reaches the gateway's agent runs, from a tool worker thread. start returns at
+ * once (the run goes on on its own thread, so no worker waits for a worker); wait blocks the
+ * calling worker up to timeout_ms. Both are thread-safe. */
+typedef struct PcRunHost {
+        /* 0 with the run's id in ret_run_id, or a negative errno with reterr (too many runs, a
+         * draining gateway). */
+        int (*start)(void *userdata, const PcRunStart *req, char *ret_run_id, size_t size,
+                     PcError *reterr);
+        /* 0 with *ret_reply (the final answer, malloc'd), -ETIMEDOUT, -ECANCELED when
+         * cancel_fd (the waiting run's, or 0) became readable, or another negative errno with
+         * reterr saying why the run failed. */
+        int (*wait)(void *userdata, const char *run_id, int64_t timeout_ms, int cancel_fd,
+                    char **ret_reply, PcError *reterr);
+        void *userdata;
+} PcRunHost;
+
 /* The call as dispatch resolved it. Everything is borrowed for the duration of the call. */
 typedef struct PcToolCall {
         const char *tool;   /* normalised tool name ("exec", "read", ...) */
@@ -45,6 +71,8 @@ typedef struct PcToolCall {
         /* A tool that keeps the lease beyond the call (a background process) takes it from
          * here and sets *take_lease to NULL; dispatch releases what is left. */
         PcSandboxLease **take_lease;
+        int cancel_fd;         /* PcInvokeRequest.cancel_fd */
+        const PcRunHost *runs; /* PcInvokeRequest.runs */
 } PcToolCall;
 
 /* OpenClaw's AgentToolResult: {content: [{type: "text", text}...], details}. A failed tool

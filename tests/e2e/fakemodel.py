@@ -1,7 +1,10 @@
 """A scripted model service speaking OpenAI chat-completions and Anthropic messages SSE.
 
 Each request pops the next scripted reply; every request (path, headers, JSON body) is kept
-for the test to check. Replies are built with the helpers below.
+for the test to check. Replies are built with the helpers below. A reply may also be a function
+of the request body (a turn that depends on an earlier tool result), and `routes` sends the
+requests of conversations whose first user message holds a marker to their own script (runs
+of several sessions at once, e.g. a sub-agent's).
 """
 import json
 import threading
@@ -84,9 +87,20 @@ def status(code, body, headers=None):
     return {"kind": "status", "code": code, "body": body, "headers": headers or {}}
 
 
+def first_user_text(body):
+    for m in body.get("messages", []):
+        if m.get("role") == "user":
+            c = m.get("content")
+            if isinstance(c, str):
+                return c
+            return "".join(p.get("text", "") for p in c if isinstance(p, dict))
+    return ""
+
+
 class FakeModel:
     def __init__(self):
         self.script = []
+        self.routes = {}  # marker in the first user message → its own script
         self.requests = []
         self.lock = threading.Lock()
         fake = self
@@ -97,12 +111,19 @@ class FakeModel:
 
             def do_POST(self):
                 n = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(n)
+                body = json.loads(self.rfile.read(n))
                 with fake.lock:
                     fake.requests.append({"path": self.path, "headers": dict(self.headers),
-                                          "body": json.loads(body)})
-                    reply = fake.script.pop(0) if fake.script else status(
+                                          "body": body})
+                    script = fake.script
+                    first = first_user_text(body)
+                    for marker, s in fake.routes.items():
+                        if marker in first:
+                            script = s
+                    reply = script.pop(0) if script else status(
                         500, {"error": {"message": "the test script has no more replies"}})
+                if callable(reply):
+                    reply = reply(body)
                 if reply["kind"] == "status":
                     data = json.dumps(reply["body"]).encode()
                     self.send_response(reply["code"])
