@@ -8,6 +8,12 @@
  * failure is reported with the command's output and nothing is cached, so the next attempt
  * runs it again. OpenClaw instead runs setupCommand inside the locked-down sandbox itself,
  * where package installs cannot work.
+ *
+ * The provisioning container keeps the engine's default seccomp profile, not Pincer's built-in
+ * one (which every sandbox gets): it runs the operator's own script (configuration, not agent
+ * input) as root with the network, package maintainer scripts may need syscalls a sandbox must
+ * not have, and nothing of the agent ever runs in it. The native backend's provisioning
+ * applies no filter either.
  */
 #include "base/alloc.h"
 #include "base/buf.h"
