@@ -173,6 +173,11 @@ def test_builtin_seccomp_profile(env):
     for key in ("ptracePid1", "ioUringSetup", "mount", "unshareMount", "unshareUser", "setns",
                 "cloneNewns", "bpf"):
         assert e[key] == errno.EPERM, (key, e[key])
+    # The 32-bit compat entry (int $0x80) meets the same rules: the profile's archMap.
+    c, _ = env.probe("compat32")
+    if c["supported"]:
+        for key in ("ptracePid1", "unshareMount", "mount", "ioUringSetup"):
+            assert c[key] == errno.EPERM, ("compat32", key, c[key])
     hc = json.loads(docker("inspect", out["sandbox"]).stdout)[0]["HostConfig"]
     opts = [o for o in hc["SecurityOpt"] if o.startswith("seccomp=")]
     assert len(opts) == 1, hc["SecurityOpt"]
