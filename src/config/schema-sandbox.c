@@ -154,7 +154,7 @@ static const PcSchemaNode docker_members[] = {
                 "over the global one."},
         {.key = "seccompProfile",
          .types = PC_ST_STRING,
-         .default_doc = "the backend's default profile",
+         .default_doc = "Pincer's built-in profile, on both backends",
          .check = pc_check_seccomp_profile,
          .doc = "Path of a seccomp profile (JSON) replacing the default; \"unconfined\" is "
                 "refused."},

@@ -9,7 +9,9 @@
  * order-free ones: env, ulimits). Numbers are integers except cpus.
  */
 #include "base/alloc.h"
+#include "base/sha256.h"
 #include "sandbox-internal.h"
+#include "seccomp-default.h"
 
 /* Paths come from realpath() and may hold bytes that are not UTF-8: keep them (nocheck) and
  * let the dump fail, which the hash reports as -EILSEQ. */
@@ -78,6 +80,13 @@ json_t *pc_sandbox_spec_to_json(const PcSandboxSpec *spec, bool for_hash)
         }
         json_object_set_new(o, "ulimits", ulimits);
         json_object_set_new(o, "seccompProfile", str_or_null(spec->seccomp_profile));
+        if (for_hash && !spec->seccomp_profile) {
+                /* The built-in profile is applied, so a change to it makes existing sandboxes
+                 * stale like any other setting (a custom profile counts by its path). */
+                _cleanup_free_ char *profile = pc_seccomp_default_profile_json();
+                char hex[PC_SHA256_HEX_SIZE];
+                json_object_set_new(o, "seccompDefault", json_string(pc_sha256_hex(profile, hex)));
+        }
         json_object_set_new(o, "apparmorProfile", str_or_null(spec->apparmor_profile));
         json_object_set_new(o, "dns", strv_json(spec->dns));
         json_object_set_new(o, "extraHosts", strv_json(spec->extra_hosts));

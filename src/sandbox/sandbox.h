@@ -286,7 +286,7 @@ void pc_sandbox_mount_release(PcSandboxMount *m);
 
 /* Bumped whenever the meaning or the JSON form of PcSandboxSpec changes, so that every
  * existing sandbox is recreated once instead of running with stale semantics. */
-#define PC_SANDBOX_SPEC_EPOCH "pincer-sandbox-spec/1"
+#define PC_SANDBOX_SPEC_EPOCH "pincer-sandbox-spec/2"
 
 /*
  * PcSandboxSpec: everything a backend needs to create one sandbox, already resolved,

@@ -136,7 +136,7 @@ def test_probe_sees_the_full_example(env):
     for cap in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
         assert int(p[cap], 16) == 0, (cap, p[cap])
     assert p["NoNewPrivs"] == "1"
-    assert p["Seccomp"] == "2"  # filter mode: Docker's default profile
+    assert p["Seccomp"] == "2"  # filter mode: Pincer's built-in profile
     assert p["rootWriteErrno"] == errno.EROFS
     assert p["tmpWriteErrno"] == 0
     mounts = {line.split()[4]: line for line in p["mountinfo"].splitlines()}
@@ -161,6 +161,33 @@ def test_probe_sees_the_full_example(env):
     assert hc["CapDrop"] == ["ALL"] and hc["PidsLimit"] == 64
     assert hc["Memory"] == 96 * 1024 * 1024 and hc["NanoCpus"] == 1_000_000_000
     assert "no-new-privileges" in hc["SecurityOpt"] and hc["Init"] is True
+
+
+def test_builtin_seccomp_profile(env):
+    """Without seccompProfile a container gets Pincer's built-in profile, the native backend's,
+    not the engine's default: ptrace and io_uring fail, and capAdd opens none of the syscalls
+    the profile denies (Docker's default would allow mount and unshare with SYS_ADMIN)."""
+    env.write('image: "openclaw-sandbox:bookworm-slim", network: "none", user: "0:0", '
+              'capDrop: ["ALL"], capAdd: ["SYS_ADMIN", "SYS_PTRACE"],')
+    e, out = env.probe("escapes")
+    for key in ("ptracePid1", "ioUringSetup", "mount", "unshareMount", "unshareUser", "setns",
+                "cloneNewns", "bpf"):
+        assert e[key] == errno.EPERM, (key, e[key])
+    # The 32-bit compat entry (int $0x80) meets the same rules: the profile's archMap.
+    c, _ = env.probe("compat32")
+    if c["supported"]:
+        for key in ("ptracePid1", "unshareMount", "mount", "ioUringSetup"):
+            assert c[key] == errno.EPERM, ("compat32", key, c[key])
+    hc = json.loads(docker("inspect", out["sandbox"]).stdout)[0]["HostConfig"]
+    opts = [o for o in hc["SecurityOpt"] if o.startswith("seccomp=")]
+    assert len(opts) == 1, hc["SecurityOpt"]
+    profile = json.loads(opts[0][len("seccomp="):])
+    assert profile["defaultAction"] == "SCMP_ACT_ERRNO" and profile["defaultErrnoRet"] == 1
+    assert any(a["architecture"] == "SCMP_ARCH_X86_64" for a in profile["archMap"])
+    allowed = {n for sc in profile["syscalls"] if sc["action"] == "SCMP_ACT_ALLOW"
+               and not sc.get("args") and not sc.get("includes") for n in sc["names"]}
+    assert "read" in allowed and "execve" in allowed
+    assert not allowed & {"ptrace", "io_uring_setup", "process_vm_readv", "mount", "unshare"}
 
 
 def test_limits_hold(env):

@@ -14,6 +14,9 @@
  *                         pid 1, kexec, modules, bpf, keyctl, mknod, raising an rlimit,
  *                         writing /proc/sys, connecting to 127.0.0.1:PORT, ...); reports the
  *                         errno of each (0 = it worked, which a sandbox must never allow)
+ *   probe compat32        the same for a few syscalls made through the 32-bit compat entry
+ *                         (int $0x80, x86_64 only): getpid, ptrace, unshare, mount,
+ *                         io_uring_setup; {"supported":false} elsewhere
  */
 #define _GNU_SOURCE /* unshare, setns */
 #include <arpa/inet.h>
@@ -357,8 +360,40 @@ static int escapes(int port)
         return 0;
 }
 
+#if defined(__x86_64__)
+static long sys32(long nr, long a, long b, long c)
+{
+        long r;
+        __asm__ volatile("int $0x80" : "=a"(r) : "a"(nr), "b"(a), "c"(b), "d"(c) : "memory");
+        return r;
+}
+
+/* The i386 numbers: getpid 20, ptrace 26, mount 21, unshare 310, io_uring_setup 425. */
+static int compat32(void)
+{
+        long pid = sys32(20, 0, 0, 0);
+        if (pid <= 0) {
+                printf("{\"supported\":false}\n");
+                return 0;
+        }
+        printf("{\"supported\":true,\"ptracePid1\":%ld", -sys32(26, PTRACE_ATTACH, 1, 0));
+        printf(",\"unshareMount\":%ld", -sys32(310, CLONE_NEWNS, 0, 0));
+        printf(",\"mount\":%ld", -sys32(21, 0, 0, 0));
+        printf(",\"ioUringSetup\":%ld}\n", -sys32(425, 4, 0, 0));
+        return 0;
+}
+#else
+static int compat32(void)
+{
+        printf("{\"supported\":false}\n");
+        return 0;
+}
+#endif
+
 int main(int argc, char **argv)
 {
+        if (argc >= 2 && strcmp(argv[1], "compat32") == 0)
+                return compat32();
         if (argc >= 2 && strcmp(argv[1], "escapes") == 0)
                 return escapes(argc >= 3 ? atoi(argv[2]) : 0);
         if (argc >= 3 && strcmp(argv[1], "fork-bomb") == 0)

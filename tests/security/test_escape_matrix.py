@@ -261,14 +261,9 @@ SYSCALLS = {
     "perfEventOpen": "perf_event_open", "userfaultfd": "userfaultfd",
     "ioUringSetup": "io_uring_setup", "openByHandleAt": "open_by_handle_at",
 }
-# Allowed by Docker 20.10's default seccomp profile, which the docker backend uses unless
-# docker.seccompProfile names another: the matrix shows them as known limits
-# (docs/security.md), not as passes.
-DOCKER_LIMITS = {
-    "ptracePid1": "Docker's default profile allows ptrace (kernel >= 4.8); pid 1 is docker-init "
-                  "running as the sandbox user, so it can be traced, inside the container only",
-    "ioUringSetup": "Docker 20.10's default profile allows io_uring",
-}
+# Syscalls a Docker sandbox may reach although the native one may not: none since Docker
+# sandboxes get Pincer's built-in seccomp profile too (ptrace and io_uring are denied on both).
+DOCKER_LIMITS: dict[str, str] = {}
 NO_USERNS = {
     "native": "without native.userns a sandbox's root is host root in new namespaces, with no "
               "capabilities, no_new_privs and seccomp; set native.userns",

@@ -22,6 +22,7 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "sandbox/native/seccomp.h"
+#include "sandbox/seccomp-default.h"
 
 /* Checks in the child report to a pipe: one line per failure. */
 static int report_fd = -1;
@@ -176,6 +177,54 @@ static void sample_checks(void)
         expect_ok("unshare(0)", unshare(0));
 }
 
+/* The built-in default as the Docker backend sends it (sandbox/seccomp-default.h): a Docker
+ * profile that the native Docker-profile compiler takes as it is, denying what the built-in
+ * default denies, with the archMap of Docker's default profile. */
+static void test_default_profile_json(void **state)
+{
+        (void) state;
+        _cleanup_free_ char *json = pc_seccomp_default_profile_json();
+        json_error_t jerr;
+        json_t *doc = json_loads(json, 0, &jerr);
+        assert_non_null(doc);
+        assert_string_equal(json_string_value(json_object_get(doc, "defaultAction")),
+                            "SCMP_ACT_ERRNO");
+        assert_int_equal(json_integer_value(json_object_get(doc, "defaultErrnoRet")), EPERM);
+        /* Docker refuses a profile with both architectures and archMap. */
+        assert_null(json_object_get(doc, "architectures"));
+        assert_true(json_array_size(json_object_get(doc, "archMap")) >= 2);
+        assert_non_null(strstr(json,
+                               "{\"architecture\":\"SCMP_ARCH_X86_64\","
+                               "\"subArchitectures\":[\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\"]}"));
+        assert_non_null(strstr(json, "{\"architecture\":\"SCMP_ARCH_AARCH64\","
+                                     "\"subArchitectures\":[\"SCMP_ARCH_ARM\"]}"));
+        /* No capability widens it. */
+        assert_null(strstr(json, "\"caps\""));
+        json_decref(doc);
+
+        PcError err = PC_ERROR_INIT;
+        PcSeccompFilter *f = NULL;
+        if (pc_seccomp_filter_from_string(json, strlen(json), "<default>", &f, &err) < 0)
+                fail_msg("the rendered default does not compile: %s", err.msg);
+        PcBuf b = PC_BUF_INIT;
+        pc_seccomp_summary(f, &b);
+        assert_non_null(strstr(b.buf, "default action: errno 1"));
+        const char *line = strstr(b.buf, "denied: ");
+        assert_non_null(line);
+        _cleanup_free_ char *denied = xstrndup(line, strcspn(line, "\n"));
+        static const char *const must_deny[] = {" ptrace", " io_uring_setup", " mount", " unshare",
+                                                " setns",  " clone3",         " bpf"};
+        for (size_t i = 0; i < ELEMENTSOF(must_deny); i++)
+                if (!strstr(denied, must_deny[i]))
+                        fail_msg("%s not denied by the rendered default:\n%s", must_deny[i], b.buf);
+        assert_null(strstr(b.buf, "allowed"));
+        pc_buf_release(&b);
+
+        /* And the syscalls behave as with the built-in default. */
+        in_child(f, default_checks);
+        pc_seccomp_filter_free(f);
+}
+
 static void test_sample_profile(void **state)
 {
         (void) state;
@@ -261,6 +310,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_builtin_default),
+                cmocka_unit_test(test_default_profile_json),
                 cmocka_unit_test(test_sample_profile),
                 cmocka_unit_test(test_malformed),
         };

@@ -8,6 +8,7 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "sandbox/seccomp-default.h"
 
 #define SECCOMP_PROFILE_MAX (1024 * 1024)
 
@@ -135,6 +136,11 @@ json_t *pc_docker_create_body(const PcSandboxSpec *spec, const char *image, int6
                         json_decref(labels);
                         return NULL;
                 }
+                json_array_append_new(secopt, json_sprintf("seccomp=%s", profile));
+        } else {
+                /* Pincer's default, not the engine's: the same profile as the native backend
+                 * (the engine's allows ptrace and io_uring, and widens with capAdd). */
+                _cleanup_free_ char *profile = pc_seccomp_default_profile_json();
                 json_array_append_new(secopt, json_sprintf("seccomp=%s", profile));
         }
         if (spec->apparmor_profile)

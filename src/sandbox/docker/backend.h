@@ -33,7 +33,8 @@ int pc_docker_backend_open(void **ret_instance, PcError *reterr);
 void pc_docker_backend_close(void *instance);
 
 /* The container create request for spec, from image, labelled with created_at_ms. Pure but for
- * reading spec->seccomp_profile (its content is sent, as the docker CLI does). New reference,
+ * reading spec->seccomp_profile (its content is sent, as the docker CLI does; unset, Pincer's
+ * built-in default is sent, never the engine's: sandbox/seccomp-default.h). New reference,
  * or NULL with reterr. */
 json_t *pc_docker_create_body(const PcSandboxSpec *spec, const char *image, int64_t created_at_ms,
                               PcError *reterr);

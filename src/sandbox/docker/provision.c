@@ -13,6 +13,12 @@
  * time>"), and the sandbox it is for. A gateway killed while provisioning cannot remove it; the
  * next provisioning on the engine removes every provisioning container whose owner ran on this
  * machine and is gone (another live gateway's are left alone).
+ *
+ * The provisioning container keeps the engine's default seccomp profile, not Pincer's built-in
+ * one (which every sandbox gets): it runs the operator's own script (configuration, not agent
+ * input) as root with the network, package maintainer scripts may need syscalls a sandbox must
+ * not have, and nothing of the agent ever runs in it. The native backend's provisioning
+ * applies no filter either.
  */
 #include <fcntl.h>
 #include <stdio.h>

@@ -5,17 +5,15 @@
 #include <jansson.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <sched.h>
 #include <seccomp.h>
 #include <stdio.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
 #include "base/alloc.h"
+#include "sandbox/seccomp-default.h"
 
 /* Docker's (Go) name of the native architecture, for includes/excludes "arches". */
 #if defined(__x86_64__)
@@ -35,9 +33,6 @@
 #else
 #define NATIVE_ARCH "unknown"
 #endif
-
-/* Every CLONE_NEW* flag that clone(2) takes in its flags argument. */
-#define CLONE_NS_MASK 0x7E020000u
 
 struct PcSeccompFilter {
         struct sock_fprog prog; /* prog.filter owned */
@@ -118,138 +113,6 @@ static int add_rule(Compiler *c, const char *name, uint32_t action, unsigned n_a
                                     c->origin, path, name, strerror(-r));
         note(c, name, action, n_args > 0);
         c->n_rules++;
-        return 0;
-}
-
-/* --- the built-in default --------------------------------------------------------------- */
-
-/* Allowed unconditionally: Docker's default allow-list without the capability-gated entries,
- * minus what Pincer denies on top (io_uring_*, ptrace, process_vm_readv/writev). */
-/* clang-format off */
-static const char *const builtin_allow[] = {
-        "accept", "accept4", "access", "adjtimex", "alarm", "bind", "brk", "capget", "capset",
-        "chdir", "chmod", "chown", "chown32", "clock_adjtime", "clock_adjtime64", "clock_getres",
-        "clock_getres_time64", "clock_gettime", "clock_gettime64", "clock_nanosleep",
-        "clock_nanosleep_time64", "close", "close_range", "connect", "copy_file_range", "creat",
-        "dup", "dup2", "dup3", "epoll_create", "epoll_create1", "epoll_ctl", "epoll_ctl_old",
-        "epoll_pwait", "epoll_pwait2", "epoll_wait", "epoll_wait_old", "eventfd", "eventfd2",
-        "execve", "execveat", "exit", "exit_group", "faccessat", "faccessat2", "fadvise64",
-        "fadvise64_64", "fallocate", "fanotify_mark", "fchdir", "fchmod", "fchmodat", "fchown",
-        "fchown32", "fchownat", "fcntl", "fcntl64", "fdatasync", "fgetxattr", "flistxattr",
-        "flock", "fork", "fremovexattr", "fsetxattr", "fstat", "fstat64", "fstatat64", "fstatfs",
-        "fstatfs64", "fsync", "ftruncate", "ftruncate64", "futex", "futex_time64", "futex_waitv",
-        "futimesat", "getcpu", "getcwd", "getdents", "getdents64", "getegid", "getegid32",
-        "geteuid", "geteuid32", "getgid", "getgid32", "getgroups", "getgroups32", "getitimer",
-        "getpeername", "getpgid", "getpgrp", "getpid", "getppid", "getpriority", "getrandom",
-        "getresgid", "getresgid32", "getresuid", "getresuid32", "getrlimit", "get_robust_list",
-        "getrusage", "getsid", "getsockname", "getsockopt", "get_thread_area", "gettid",
-        "gettimeofday", "getuid", "getuid32", "getxattr", "inotify_add_watch", "inotify_init",
-        "inotify_init1", "inotify_rm_watch", "io_cancel", "io_destroy", "io_getevents",
-        "io_pgetevents", "io_pgetevents_time64", "ioprio_get", "ioprio_set", "io_setup",
-        "io_submit", "ipc", "kill", "landlock_add_rule", "landlock_create_ruleset",
-        "landlock_restrict_self", "lchown", "lchown32", "lgetxattr", "link", "linkat", "listen",
-        "listxattr", "llistxattr", "_llseek", "lremovexattr", "lseek", "lsetxattr", "lstat",
-        "lstat64", "madvise", "membarrier", "memfd_create", "memfd_secret", "mincore", "mkdir",
-        "mkdirat", "mknod", "mknodat", "mlock", "mlock2", "mlockall", "mmap", "mmap2", "mprotect",
-        "mq_getsetattr", "mq_notify", "mq_open", "mq_timedreceive", "mq_timedreceive_time64",
-        "mq_timedsend", "mq_timedsend_time64", "mq_unlink", "mremap", "msgctl", "msgget", "msgrcv",
-        "msgsnd", "msync", "munlock", "munlockall", "munmap", "name_to_handle_at", "nanosleep",
-        "newfstatat", "_newselect", "open", "openat", "openat2", "pause", "pidfd_open",
-        "pidfd_send_signal", "pipe", "pipe2", "pkey_alloc", "pkey_free", "pkey_mprotect", "poll",
-        "ppoll", "ppoll_time64", "prctl", "pread64", "preadv", "preadv2", "prlimit64",
-        "process_mrelease", "pselect6", "pselect6_time64", "pwrite64", "pwritev", "pwritev2",
-        "read", "readahead", "readlink", "readlinkat", "readv", "recv", "recvfrom", "recvmmsg",
-        "recvmmsg_time64", "recvmsg", "remap_file_pages", "removexattr", "rename", "renameat",
-        "renameat2", "restart_syscall", "rmdir", "rseq", "rt_sigaction", "rt_sigpending",
-        "rt_sigprocmask", "rt_sigqueueinfo", "rt_sigreturn", "rt_sigsuspend", "rt_sigtimedwait",
-        "rt_sigtimedwait_time64", "rt_tgsigqueueinfo", "sched_getaffinity", "sched_getattr",
-        "sched_getparam", "sched_get_priority_max", "sched_get_priority_min", "sched_getscheduler",
-        "sched_rr_get_interval", "sched_rr_get_interval_time64", "sched_setaffinity",
-        "sched_setattr", "sched_setparam", "sched_setscheduler", "sched_yield", "seccomp",
-        "select", "semctl", "semget", "semop", "semtimedop", "semtimedop_time64", "send",
-        "sendfile", "sendfile64", "sendmmsg", "sendmsg", "sendto", "setfsgid", "setfsgid32",
-        "setfsuid", "setfsuid32", "setgid", "setgid32", "setgroups", "setgroups32", "setitimer",
-        "setpgid", "setpriority", "setregid", "setregid32", "setresgid", "setresgid32",
-        "setresuid", "setresuid32", "setreuid", "setreuid32", "setrlimit", "set_robust_list",
-        "setsid", "setsockopt", "set_thread_area", "set_tid_address", "setuid", "setuid32",
-        "setxattr", "shmat", "shmctl", "shmdt", "shmget", "shutdown", "sigaltstack", "signalfd",
-        "signalfd4", "sigprocmask", "sigreturn", "socketcall", "socketpair", "splice", "stat",
-        "stat64", "statfs", "statfs64", "statx", "symlink", "symlinkat", "sync", "sync_file_range",
-        "syncfs", "sysinfo", "tee", "tgkill", "time", "timer_create", "timer_delete",
-        "timer_getoverrun", "timer_gettime", "timer_gettime64", "timer_settime", "timer_settime64",
-        "timerfd_create", "timerfd_gettime", "timerfd_gettime64", "timerfd_settime",
-        "timerfd_settime64", "times", "tkill", "truncate", "truncate64", "ugetrlimit", "umask",
-        "uname", "unlink", "unlinkat", "utime", "utimensat", "utimensat_time64", "utimes", "vfork",
-        "vmsplice", "wait4", "waitid", "waitpid", "write", "writev",
-#if defined(__x86_64__) || defined(__i386__)
-        "arch_prctl", "modify_ldt",
-#endif
-#if defined(__aarch64__) || defined(__arm__)
-        "arm_fadvise64_64", "arm_sync_file_range", "sync_file_range2", "breakpoint", "cacheflush",
-        "set_tls",
-#endif
-#if defined(__powerpc64__)
-        "sync_file_range2", "swapcontext",
-#endif
-#if defined(__s390x__) || defined(__s390__)
-        "s390_pci_mmio_read", "s390_pci_mmio_write", "s390_runtime_instr",
-#endif
-#if defined(__riscv)
-        "riscv_flush_icache",
-#endif
-};
-/* clang-format on */
-
-/* personality(2) values Docker allows: PER_LINUX, PER_LINUX32, UNAME26, UNAME26|PER_LINUX32,
- * and the query 0xffffffff. */
-static const uint64_t builtin_personality[] = {0x0, 0x8, 0x20000, 0x20008, 0xffffffff};
-
-static int builtin_rules(Compiler *c)
-{
-        int r;
-
-        c->default_action = SCMP_ACT_ERRNO(EPERM);
-        c->ctx = seccomp_init(c->default_action);
-        if (!c->ctx)
-                return pc_error_set(c->reterr, -ENOMEM, "seccomp_init failed");
-        for (size_t i = 0; i < ELEMENTSOF(builtin_allow); i++) {
-                r = add_rule(c, builtin_allow[i], SCMP_ACT_ALLOW, 0, NULL, "built-in");
-                if (r < 0)
-                        return r;
-        }
-        /* socket: everything but AF_VSOCK. */
-        struct scmp_arg_cmp vsock = SCMP_A0(SCMP_CMP_NE, AF_VSOCK, 0);
-        r = add_rule(c, "socket", SCMP_ACT_ALLOW, 1, &vsock, "built-in");
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < ELEMENTSOF(builtin_personality); i++) {
-                struct scmp_arg_cmp a = SCMP_A0(SCMP_CMP_EQ, builtin_personality[i], 0);
-                r = add_rule(c, "personality", SCMP_ACT_ALLOW, 1, &a, "built-in");
-                if (r < 0)
-                        return r;
-        }
-        /* clone without any namespace flag (s390 swaps the first two arguments). */
-#if defined(__s390x__) || defined(__s390__)
-        struct scmp_arg_cmp ns = SCMP_A1(SCMP_CMP_MASKED_EQ, CLONE_NS_MASK, 0);
-#else
-        struct scmp_arg_cmp ns = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NS_MASK, 0);
-#endif
-        r = add_rule(c, "clone", SCMP_ACT_ALLOW, 1, &ns, "built-in");
-        if (r < 0)
-                return r;
-        r = add_rule(c, "clone3", SCMP_ACT_ERRNO(ENOSYS), 0, NULL, "built-in");
-        if (r < 0)
-                return r;
-        /* ioctl unless the low 32 bits of the request are TIOCSTI (the kernel truncates the
-         * request to unsigned int, so a 64-bit "!=" could be bypassed with high bits): one
-         * rule per bit that differs from TIOCSTI. */
-        for (unsigned bit = 0; bit < 32; bit++) {
-                uint64_t m = UINT64_C(1) << bit;
-                struct scmp_arg_cmp a = SCMP_A1(SCMP_CMP_MASKED_EQ, m, (~(uint64_t) TIOCSTI) & m);
-                r = add_rule(c, "ioctl", SCMP_ACT_ALLOW, 1, &a, "built-in");
-                if (r < 0)
-                        return r;
-        }
         return 0;
 }
 
@@ -719,18 +582,16 @@ int pc_seccomp_filter_from_string(const char *json, size_t len, const char *orig
 int pc_seccomp_filter_new(const char *docker_profile_path, PcSeccompFilter **ret, PcError *reterr)
 {
         if (!docker_profile_path) {
+                /* The same JSON the Docker backend sends, so both backends filter alike. */
+                _cleanup_free_ char *json = pc_seccomp_default_profile_json();
                 Compiler c = {.origin = "built-in default", .reterr = reterr};
-                int r = builtin_rules(&c);
+                int r = profile_rules(&c, json, strlen(json));
                 if (r < 0) {
                         if (c.ctx)
                                 seccomp_release(c.ctx);
                         return r;
                 }
-                return compile(&c,
-                               "built-in default (Docker's default + Pincer's denials: "
-                               "clone3 ENOSYS, namespace clone flags, ptrace, io_uring, "
-                               "TIOCSTI)",
-                               ret);
+                return compile(&c, PC_SECCOMP_DEFAULT_DESCRIPTION, ret);
         }
 
         _cleanup_close_ int fd = open(docker_profile_path, O_RDONLY | O_CLOEXEC);

@@ -17,13 +17,8 @@
  * rules whose action equals the default are dropped, as Docker does. SCMP_ACT_NOTIFY is
  * refused (it needs a listener). Profiles are capped at 1 MiB.
  *
- * The built-in default is Docker's default profile (allow-list, everything else EPERM, with
- * capability-gated syscalls denied since no capabilities are granted) plus: clone3 fails with
- * ENOSYS (so libc falls back to clone, whose flags can be filtered), clone with any CLONE_NEW*
- * flag, unshare, setns, mount, umount2, pivot_root, ptrace, process_vm_*, bpf, keyctl,
- * add_key, request_key, kexec_*, *_module, perf_event_open, userfaultfd, open_by_handle_at
- * and io_uring_* fail with EPERM, and ioctl(TIOCSTI) fails with EPERM (the low 32 bits of the
- * request are compared, as the kernel does).
+ * The built-in default is Pincer's default profile (sandbox/seccomp-default.h): the same
+ * Docker JSON profile the Docker backend sends, compiled here like any other profile.
  */
 #pragma once
 
