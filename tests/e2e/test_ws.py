@@ -335,15 +335,17 @@ def native_ready(tmp_path):
     return f"pincer-w{secrets.token_hex(3)}-"
 
 
+def backend_ready(tmp_path, run, backend):
+    """(the Docker env to clean up or None, the sandbox name prefix) for the backend."""
+    denv = docker_ready(tmp_path, run) if backend == "docker" else None
+    prefix = denv.prefix if denv else native_ready(tmp_path)
+    (tmp_path / "ws").mkdir(exist_ok=True)
+    return denv, prefix
+
+
 @pytest.mark.parametrize("backend", ["native", "docker"])
 def test_tools_invoke_exec(gateway, tmp_path, run, backend):
-    denv = None
-    if backend == "docker":
-        denv = docker_ready(tmp_path, run)
-        prefix = denv.prefix
-    else:
-        prefix = native_ready(tmp_path)
-    (tmp_path / "ws").mkdir(exist_ok=True)
+    denv, prefix = backend_ready(tmp_path, run, backend)
     try:
         g = start(gateway, tmp_path, ALLOW_EXEC, prefix=prefix, backend=backend)
         c = connected(g)
@@ -407,13 +409,7 @@ def ws_tool(c, name, args, **extra):
 def test_every_sandboxed_tool(gateway, tmp_path, run, backend):
     """exec (foreground and background), process, write, read, edit and apply_patch over the
     WebSocket, in the agent's sandbox; then the same file seen over HTTP."""
-    denv = None
-    if backend == "docker":
-        denv = docker_ready(tmp_path, run)
-        prefix = denv.prefix
-    else:
-        prefix = native_ready(tmp_path)
-    (tmp_path / "ws").mkdir(exist_ok=True)
+    denv, prefix = backend_ready(tmp_path, run, backend)
     try:
         g = start(gateway, tmp_path, 'tools: { allow: ["exec", "apply_patch"] }',
                   prefix=prefix, backend=backend)
