@@ -1,5 +1,6 @@
 """The sandbox image recipes (docs/install.md "Sandbox images"): scripts/sandbox-setup.sh builds
-Dockerfile.sandbox and scripts/sandbox-common-setup.sh builds Dockerfile.sandbox-common, each
+Dockerfile.sandbox, scripts/sandbox-common-setup.sh builds Dockerfile.sandbox-common and
+scripts/sandbox-browser-setup.sh builds Dockerfile.sandbox-browser, each
 with TARGET_IMAGE (and the base) from the environment; the probe then runs in a sandbox made
 from the image, and the tools each image promises are there. The common image is heavy: it is
 built FROM openclaw-sandbox:bookworm-slim with the default packages, so the engine's layer cache
@@ -67,5 +68,17 @@ def test_common_image_builds_and_has_the_promised_tools(tmp_path, run, target):
     try:
         _check(env, image, ["git", "curl", "jq", "python3", "node", "npm", "gcc", "make", "go",
                             "cargo", "pnpm", "file", "unzip"])
+    finally:
+        env.cleanup()
+
+
+def test_browser_image_builds_and_has_chromium(tmp_path, run, target):
+    image = target("browser")
+    _build("sandbox-browser-setup.sh", image)
+    env = Env(tmp_path, run)
+    try:
+        _check(env, image, ["chromium", "python3"])
+        r = env.exec("chromium", "--version")
+        assert r.code == 0 and "Chromium" in r.json()["stdout"], r
     finally:
         env.cleanup()
