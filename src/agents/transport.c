@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* Calling a provider over libcurl, with streaming, timeouts and retries (provider.h). */
-#include <curl/curl.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -10,6 +9,7 @@
 
 #include "base/alloc.h"
 #include "base/log.h"
+#include "curl-dl.h"
 #include "provider.h"
 #include "sse.h"
 
@@ -28,11 +28,8 @@ bool pc_fd_readable(int fd)
         return poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN);
 }
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init_once(void)
-{
-        curl_global_init(CURL_GLOBAL_DEFAULT);
-}
+/* set by pc_provider_stream() before any call (every thread stores the same pointer) */
+static const PcCurl *_Atomic C;
 
 typedef struct Call {
         const PcProvider *p;
@@ -81,7 +78,7 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
         size_t n = size * nmemb;
         c->last_data_ms = pc_monotonic_ms();
         if (c->status == 0)
-                curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &c->status);
+                C->easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &c->status);
         if (c->status < 200 || c->status >= 300) {
                 size_t room = PC_PROVIDER_MAX_ERROR_BODY - c->error_body.len;
                 pc_buf_add(&c->error_body, ptr, n < room ? n : room);
@@ -131,18 +128,18 @@ static void error_excerpt(const Call *c, PcBuf *out)
 static struct curl_slist *build_headers(const PcProvider *p)
 {
         struct curl_slist *h = NULL;
-        h = curl_slist_append(h, "Content-Type: application/json");
-        h = curl_slist_append(h, "Accept: text/event-stream");
+        h = C->slist_append(h, "Content-Type: application/json");
+        h = C->slist_append(h, "Accept: text/event-stream");
         if (p->api == PC_MODEL_API_ANTHROPIC_MESSAGES) {
-                h = curl_slist_append(h, "anthropic-version: 2023-06-01");
+                h = C->slist_append(h, "anthropic-version: 2023-06-01");
                 if (p->api_key && p->auth_header) {
                         _cleanup_free_ char *line = xasprintf("x-api-key: %s", p->api_key);
-                        h = curl_slist_append(h, line);
+                        h = C->slist_append(h, line);
                         explicit_bzero(line, strlen(line));
                 }
         } else if (p->api_key && p->auth_header) {
                 _cleanup_free_ char *line = xasprintf("Authorization: Bearer %s", p->api_key);
-                h = curl_slist_append(h, line);
+                h = C->slist_append(h, line);
                 explicit_bzero(line, strlen(line));
         }
         const char *name;
@@ -151,7 +148,7 @@ static struct curl_slist *build_headers(const PcProvider *p)
                 if (json_is_string(v) && !strpbrk(name, ":\r\n") &&
                     !strpbrk(json_string_value(v), "\r\n")) {
                         _cleanup_free_ char *line = xasprintf("%s: %s", name, json_string_value(v));
-                        h = curl_slist_append(h, line);
+                        h = C->slist_append(h, line);
                 }
         return h;
 }
@@ -164,34 +161,34 @@ static Outcome attempt(const PcProvider *p, const char *url, const char *body, i
         Call c = {.p = p, .turn = turn, .retry_after_s = -1};
         pc_buf_init(&c.error_body);
         pc_sse_init(&c.sse, on_sse, &c);
-        c.curl = curl_easy_init();
+        c.curl = C->easy_init();
         if (!c.curl) {
                 pc_error_set_kind(reterr, PC_ERROR_INTERNAL, -ENOMEM, "cannot start an HTTP call");
                 return FAIL;
         }
         struct curl_slist *headers = build_headers(p);
-        curl_easy_setopt(c.curl, CURLOPT_URL, url);
-        curl_easy_setopt(c.curl, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c.curl, CURLOPT_HTTPHEADER, headers);
-        curl_easy_setopt(c.curl, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(c.curl, CURLOPT_WRITEDATA, &c);
-        curl_easy_setopt(c.curl, CURLOPT_HEADERFUNCTION, on_header);
-        curl_easy_setopt(c.curl, CURLOPT_HEADERDATA, &c);
-        curl_easy_setopt(c.curl, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c.curl, CURLOPT_CONNECTTIMEOUT, (long) PC_PROVIDER_CONNECT_TIMEOUT);
-        curl_easy_setopt(c.curl, CURLOPT_NOPROGRESS, 0L);
-        curl_easy_setopt(c.curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-        curl_easy_setopt(c.curl, CURLOPT_XFERINFODATA, &c);
-        curl_easy_setopt(c.curl, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(c.curl, CURLOPT_USERAGENT, "pincer");
+        C->easy_setopt(c.curl, CURLOPT_URL, url);
+        C->easy_setopt(c.curl, CURLOPT_POSTFIELDS, body);
+        C->easy_setopt(c.curl, CURLOPT_HTTPHEADER, headers);
+        C->easy_setopt(c.curl, CURLOPT_WRITEFUNCTION, on_body);
+        C->easy_setopt(c.curl, CURLOPT_WRITEDATA, &c);
+        C->easy_setopt(c.curl, CURLOPT_HEADERFUNCTION, on_header);
+        C->easy_setopt(c.curl, CURLOPT_HEADERDATA, &c);
+        C->easy_setopt(c.curl, CURLOPT_NOSIGNAL, 1L);
+        C->easy_setopt(c.curl, CURLOPT_CONNECTTIMEOUT, (long) PC_PROVIDER_CONNECT_TIMEOUT);
+        C->easy_setopt(c.curl, CURLOPT_NOPROGRESS, 0L);
+        C->easy_setopt(c.curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+        C->easy_setopt(c.curl, CURLOPT_XFERINFODATA, &c);
+        C->easy_setopt(c.curl, CURLOPT_PROTOCOLS_STR, "http,https");
+        C->easy_setopt(c.curl, CURLOPT_USERAGENT, "pincer");
         int64_t start = pc_monotonic_ms();
         c.last_data_ms = start;
         if (deadline_ms > 0)
-                curl_easy_setopt(c.curl, CURLOPT_TIMEOUT_MS,
-                                 (long) (deadline_ms > start ? deadline_ms - start : 1));
-        CURLcode rc = curl_easy_perform(c.curl);
+                C->easy_setopt(c.curl, CURLOPT_TIMEOUT_MS,
+                               (long) (deadline_ms > start ? deadline_ms - start : 1));
+        CURLcode rc = C->easy_perform(c.curl);
         if (c.status == 0)
-                curl_easy_getinfo(c.curl, CURLINFO_RESPONSE_CODE, &c.status);
+                C->easy_getinfo(c.curl, CURLINFO_RESPONSE_CODE, &c.status);
         int64_t elapsed = pc_monotonic_ms() - start;
         Outcome out = FAIL;
         _cleanup_buf_ PcBuf excerpt = {0};
@@ -228,7 +225,7 @@ static Outcome attempt(const PcProvider *p, const char *url, const char *body, i
         } else if (rc != CURLE_OK) {
                 pc_error_set_kind(reterr, PC_ERROR_UNAVAILABLE, -EIO,
                                   "cannot reach provider %s at %s: %s", where, p->base_url,
-                                  curl_easy_strerror(rc));
+                                  C->easy_strerror(rc));
                 if (!turn->received &&
                     (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
                      rc == CURLE_GOT_NOTHING || rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR))
@@ -237,7 +234,7 @@ static Outcome attempt(const PcProvider *p, const char *url, const char *body, i
                         pc_error_set_kind(reterr, PC_ERROR_UNAVAILABLE, -EPROTO,
                                           "provider %s's stream broke off before the answer was "
                                           "complete: %s",
-                                          where, curl_easy_strerror(rc));
+                                          where, C->easy_strerror(rc));
         } else if (c.status == 401 || c.status == 403) {
                 error_excerpt(&c, &excerpt);
                 pc_error_set_kind(reterr, PC_ERROR_PERMISSION_DENIED, -EACCES,
@@ -276,8 +273,8 @@ static Outcome attempt(const PcProvider *p, const char *url, const char *body, i
         } else
                 out = OK;
         *ret_retry_after = c.retry_after_s;
-        curl_slist_free_all(headers);
-        curl_easy_cleanup(c.curl);
+        C->slist_free_all(headers);
+        C->easy_cleanup(c.curl);
         pc_sse_release(&c.sse);
         pc_buf_release(&c.error_body);
         return out;
@@ -286,7 +283,10 @@ static Outcome attempt(const PcProvider *p, const char *url, const char *body, i
 int pc_provider_stream(const PcProvider *p, const json_t *body, int64_t deadline_ms,
                        PcModelTurn *turn, PcError *reterr)
 {
-        pthread_once(&curl_once, curl_init_once);
+        const PcCurl *api = pc_curl(reterr);
+        if (!api)
+                return -ENOENT;
+        C = api;
         _cleanup_free_ char *url = xasprintf(
                 "%s%s", p->base_url,
                 p->api == PC_MODEL_API_ANTHROPIC_MESSAGES ? "/v1/messages" : "/chat/completions");
