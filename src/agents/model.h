@@ -51,6 +51,10 @@ typedef struct PcModelTurn {
         const PcModelEvents *events;
 } PcModelTurn;
 
+/* The text of a message content (OpenAI or AgentMessage): a string, or its "text" blocks
+ * joined with newlines (new string, "" when there are none). */
+char *pc_message_content_text(const json_t *content);
+
 void pc_model_turn_init(PcModelTurn *t, const PcModelEvents *events);
 void pc_model_turn_release(PcModelTurn *t);
 

@@ -109,26 +109,6 @@ out:
         return r;
 }
 
-/* The text of an AgentMessage's content: a string, or its text blocks joined. */
-static char *content_text(const json_t *content)
-{
-        if (json_is_string(content))
-                return xstrdup(json_string_value(content));
-        PcBuf b;
-        pc_buf_init(&b);
-        size_t i;
-        json_t *block;
-        json_array_foreach (content, i, block) {
-                const char *text = json_string_value(json_object_get(block, "text"));
-                if (text && streq_ptr(json_string_value(json_object_get(block, "type")), "text")) {
-                        if (b.len)
-                                pc_buf_addch(&b, '\n');
-                        pc_buf_addstr(&b, text);
-                }
-        }
-        return pc_buf_detach(&b);
-}
-
 json_t *pc_openai_request_body(const char *model, const char *system, const json_t *messages,
                                const json_t *tools, json_int_t max_tokens)
 {
@@ -141,7 +121,7 @@ json_t *pc_openai_request_body(const char *model, const char *system, const json
         json_array_foreach (messages, i, m) {
                 const char *role = json_string_value(json_object_get(m, "role"));
                 json_t *content = json_object_get(m, "content");
-                char *text = content_text(content);
+                char *text = pc_message_content_text(content);
                 if (streq_ptr(role, "user")) {
                         json_array_append_new(
                                 out, json_pack("{s:s,s:s}", "role", "user", "content", text));

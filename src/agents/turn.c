@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/buf.h"
+#include "base/macro.h"
 #include "base/utf8.h"
 #include "model.h"
 
@@ -65,4 +67,24 @@ json_t *pc_model_turn_message(const PcModelTurn *t, const char *api, const char 
                          "cacheRead", 0, "cacheWrite", 0, "totalTokens",
                          t->input_tokens + t->output_tokens, "stopReason", stop, "timestamp",
                          (json_int_t) now_ms);
+}
+
+/* The text of an AgentMessage's content: a string, or its text blocks joined. */
+char *pc_message_content_text(const json_t *content)
+{
+        if (json_is_string(content))
+                return xstrdup(json_string_value(content));
+        PcBuf b;
+        pc_buf_init(&b);
+        size_t i;
+        json_t *block;
+        json_array_foreach (content, i, block) {
+                const char *text = json_string_value(json_object_get(block, "text"));
+                if (text && streq_ptr(json_string_value(json_object_get(block, "type")), "text")) {
+                        if (b.len)
+                                pc_buf_addch(&b, '\n');
+                        pc_buf_addstr(&b, text);
+                }
+        }
+        return pc_buf_detach(&b);
 }

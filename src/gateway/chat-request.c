@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "agents/model.h"
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/macro.h"
@@ -20,23 +21,7 @@ static char *last_user_text(const json_t *messages)
                 const json_t *m = json_array_get(messages, i);
                 if (!streq_ptr(json_string_value(json_object_get(m, "role")), "user"))
                         continue;
-                const json_t *content = json_object_get(m, "content");
-                if (json_is_string(content))
-                        return xstrdup(json_string_value(content));
-                PcBuf b;
-                pc_buf_init(&b);
-                size_t k;
-                json_t *part;
-                json_array_foreach (content, k, part) {
-                        const char *t = json_string_value(json_object_get(part, "text"));
-                        if (t &&
-                            streq_ptr(json_string_value(json_object_get(part, "type")), "text")) {
-                                if (b.len)
-                                        pc_buf_addch(&b, '\n');
-                                pc_buf_addstr(&b, t);
-                        }
-                }
-                return pc_buf_detach(&b);
+                return pc_message_content_text(json_object_get(m, "content"));
         }
         return NULL;
 }
