@@ -238,7 +238,7 @@ build_env=()
 docker buildx version >/dev/null 2>&1 || build_env=(env DOCKER_BUILDKIT=0)
 say "building $image FROM $base_image${apt_packages:+ + $apt_packages}${oc_apt_packages:+ + $oc_apt_packages}"
 build_log="$(mktemp /tmp/pincer-docker-build.XXXXXX)"
-if ! "${build_env[@]}" docker build \
+if ! "${build_env[@]}" docker build --force-rm \
     --build-arg "BASE_IMAGE=$base_image" \
     --build-arg "PINCER_DOCKER_APT_PACKAGES=$apt_packages" \
     --build-arg "OPENCLAW_DOCKER_APT_PACKAGES=$oc_apt_packages" \

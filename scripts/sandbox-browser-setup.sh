@@ -29,6 +29,6 @@ build_env=()
 docker buildx version >/dev/null 2>&1 || build_env=(env DOCKER_BUILDKIT=0)
 echo "sandbox-browser-setup: building $target FROM $base"
 start=$SECONDS
-"${build_env[@]}" docker build "${args[@]}" -t "$target" -f Dockerfile.sandbox-browser .
+"${build_env[@]}" docker build --force-rm "${args[@]}" -t "$target" -f Dockerfile.sandbox-browser .
 echo "sandbox-browser-setup: built $target in $((SECONDS - start))s. Use it with:"
 echo "  agents.defaults.sandbox.docker.image: \"$target\" and sandbox.browser.enabled: true (docs/browser.md)"

@@ -30,6 +30,6 @@ args+=(--build-arg "EXTRA_CA_CERTS=$extra_ca")
 build_env=()
 docker buildx version >/dev/null 2>&1 || build_env=(env DOCKER_BUILDKIT=0)
 echo "sandbox-common-setup: building $target FROM $base"
-"${build_env[@]}" docker build "${args[@]}" -t "$target" -f Dockerfile.sandbox-common .
+"${build_env[@]}" docker build --force-rm "${args[@]}" -t "$target" -f Dockerfile.sandbox-common .
 echo "sandbox-common-setup: built $target. Use it with:"
 echo "  agents.defaults.sandbox.docker.image: \"$target\"  (pincer config, docs/config.md)"

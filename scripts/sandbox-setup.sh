@@ -28,5 +28,5 @@ args=(--build-arg "BASE_IMAGE=$base")
 build_env=()
 docker buildx version >/dev/null 2>&1 || build_env=(env DOCKER_BUILDKIT=0)
 echo "sandbox-setup: building $target FROM $base"
-"${build_env[@]}" docker build "${args[@]}" -t "$target" -f Dockerfile.sandbox .
+"${build_env[@]}" docker build --force-rm "${args[@]}" -t "$target" -f Dockerfile.sandbox .
 echo "sandbox-setup: built $target"

@@ -97,8 +97,14 @@ class Setup:
 @pytest.fixture
 def setup(tmp_path):
     model = FakeModel()
-    yield Setup(tmp_path, model)
+    s = Setup(tmp_path, model)
+    yield s
     model.stop()
+    # `pincer agent` is a CLI: the sandboxes it made outlive it (docs/sandbox.md), and this
+    # state dir is thrown away, so remove them rather than leave them on the machine.
+    if (s.state / "state.db").exists():
+        p = s.pincer("sandbox", "recreate", "--all", "--force")
+        assert p.returncode == 0, p.stderr
 
 
 def roles(msgs):

@@ -391,7 +391,7 @@ def test_tools_invoke_exec(gateway, tmp_path, run, backend):
         res = c.recv()
         assert res["id"] == "slow" and res["ok"] is True, res
         assert res["payload"]["result"]["content"][0]["text"].startswith("done")
-        run("sandbox", "rm", "--all", "--config", str(g.config))
+        run("sandbox", "recreate", "--all", "--force", "--config", str(g.config))
     finally:
         if denv:
             denv.cleanup()
@@ -441,7 +441,7 @@ def test_every_sandboxed_tool(gateway, tmp_path, run, backend):
         # the same files through HTTP
         status, doc = g.invoke("read", {"path": "added.txt"}, token=TOKEN)
         assert status == 200 and doc["result"]["content"][0]["text"] == "new\n", doc
-        run("sandbox", "rm", "--all", "--config", str(g.config))
+        run("sandbox", "recreate", "--all", "--force", "--config", str(g.config))
     finally:
         if denv:
             denv.cleanup()
