@@ -581,21 +581,13 @@ static int resolve_link(const PcFsPath *p, char **ret_rel)
         _cleanup_close_ int t = openat2_beneath(p->root_fd, p->rel, O_PATH, 0);
         if (t < 0)
                 return t;
-        char proc[64], root_path[PATH_MAX], target[PATH_MAX];
-        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", p->root_fd);
-        ssize_t n = readlink(proc, root_path, sizeof(root_path) - 1);
-        if (n < 0)
-                return -errno;
-        root_path[n] = '\0';
-        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", t);
-        n = readlink(proc, target, sizeof(target) - 1);
-        if (n < 0)
-                return -errno;
-        target[n] = '\0';
-        const char *rest = under(target, root_path);
-        if (!rest || !*rest)
-                return -EXDEV;
-        *ret_rel = xstrdup(rest);
+        _cleanup_free_ char *rel = NULL;
+        int r = fd_rel(p, t, NULL, &rel);
+        if (r < 0)
+                return r;
+        if (!*rel)
+                return -EXDEV; /* the root itself */
+        *ret_rel = TAKE_PTR(rel);
         return 0;
 }
 
