@@ -111,10 +111,9 @@ def roles(msgs):
     return [m["role"] for m in msgs]
 
 
-def test_full_turn_exec_write_read_openai(setup, image_store):  # noqa: F811
-    s = setup
-    s.link_images(image_store)
-    s.model.script = [
+def full_turn_script():
+    """The model's side of a full turn: exec, write, read, then the answer."""
+    return [
         stream(openai_chunks("Let me look.", [("call_1", "exec",
                                                {"command": "echo from-exec; id -u"})])),
         stream(openai_chunks(None, [("call_2", "write",
@@ -122,6 +121,12 @@ def test_full_turn_exec_write_read_openai(setup, image_store):  # noqa: F811
         stream(openai_chunks(None, [("call_3", "read", {"path": "notes.txt"})])),
         stream(openai_chunks("All done: the note says hello pincer.")),
     ]
+
+
+def test_full_turn_exec_write_read_openai(setup, image_store):  # noqa: F811
+    s = setup
+    s.link_images(image_store)
+    s.model.script = full_turn_script()
     p = s.agent("Write a note and read it back.")
     assert p.returncode == 0, p.stderr
     assert "Let me look." in p.stdout and "All done: the note says hello pincer." in p.stdout

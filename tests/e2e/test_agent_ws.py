@@ -15,7 +15,7 @@ import pytest
 import websocket
 
 from fakemodel import openai_chunks, stream
-from test_agent import KEY, roles, setup  # noqa: F401 (a fixture)
+from test_agent import KEY, full_turn_script, roles, setup  # noqa: F401 (a fixture)
 from test_gateway import Gateway
 from test_sandbox_docker import engine_problem
 from test_sandbox_native import image_store  # noqa: F401 (a fixture)
@@ -85,14 +85,7 @@ def start(s):
 def test_agent_full_turn_streams_to_the_websocket(setup, image_store):  # noqa: F811
     s = setup
     s.link_images(image_store)
-    s.model.script = [
-        stream(openai_chunks("Let me look.", [("call_1", "exec",
-                                               {"command": "echo from-exec; id -u"})])),
-        stream(openai_chunks(None, [("call_2", "write",
-                                     {"path": "notes.txt", "content": "hello pincer\n"})])),
-        stream(openai_chunks(None, [("call_3", "read", {"path": "notes.txt"})])),
-        stream(openai_chunks("All done: the note says hello pincer.")),
-    ]
+    s.model.script = full_turn_script()
     g = start(s)
     try:
         c = Ws(g)
