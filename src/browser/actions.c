@@ -40,6 +40,16 @@ static void text_result(PcBrowserResult *ret, const char *text, json_t *details,
         ret->is_error = is_error;
 }
 
+/* The answer when a snapshot ref no longer names an element (ACT_REF_NOT_FOUND). */
+static void ref_not_found(PcBrowserResult *ret, const char *ref, const char *why)
+{
+        char msg[256];
+        snprintf(msg, sizeof(msg),
+                 "Element %s not found on the page%s; take a new snapshot and use its refs", ref,
+                 why);
+        text_result(ret, msg, json_pack("{s:b,s:s}", "ok", 0, "code", "ACT_REF_NOT_FOUND"), true);
+}
+
 _printf_(2, 3) static int bad(PcError *reterr, const char *fmt, ...)
 {
         va_list ap;
@@ -321,14 +331,7 @@ static int do_act(PcBrowser *b, const char *sid, const PcBrowserOptions *o, cons
                 if (r < 0)
                         return r;
                 if (r == 0) {
-                        char msg[256];
-                        snprintf(msg, sizeof(msg),
-                                 "Element %s not found on the page: it is gone or the page "
-                                 "changed; take a new snapshot and use its refs",
-                                 ref);
-                        text_result(ret, msg,
-                                    json_pack("{s:b,s:s}", "ok", 0, "code", "ACT_REF_NOT_FOUND"),
-                                    true);
+                        ref_not_found(ret, ref, ": it is gone or the page changed");
                         return 0;
                 }
         }
@@ -542,14 +545,7 @@ static int do_screenshot(PcBrowser *b, const char *sid, const json_t *args, int 
                         json_decref(params);
                         if (r < 0)
                                 return r;
-                        char msg[256];
-                        snprintf(msg, sizeof(msg),
-                                 "Element %s not found on the page; take a new snapshot and use "
-                                 "its refs",
-                                 ref);
-                        text_result(ret, msg,
-                                    json_pack("{s:b,s:s}", "ok", 0, "code", "ACT_REF_NOT_FOUND"),
-                                    true);
+                        ref_not_found(ret, ref, "");
                         return 0;
                 }
                 w = (int) fmin(fmax(ceil(box[2]), 1), 16384);
