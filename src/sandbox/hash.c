@@ -8,6 +8,8 @@
  * JSON, object keys sorted by byte value, arrays in spec order (the spec already sorts the
  * order-free ones: env, ulimits). Numbers are integers except cpus.
  */
+#include <pthread.h>
+
 #include "base/alloc.h"
 #include "base/sha256.h"
 #include "sandbox-internal.h"
@@ -35,6 +37,24 @@ static json_t *kv_json(const PcKeyValue *kv, size_t n, const char *skip)
                 if (!skip || !streq(kv[i].key, skip))
                         json_object_set_new_nocheck(o, kv[i].key, json_string_nocheck(kv[i].value));
         return o;
+}
+
+/* The built-in seccomp profile is compiled in, so its hash is the same for the life of the
+ * process: rendering and hashing its JSON on every spec hash was a third of a tool call's
+ * gateway time. */
+static char seccomp_default_hex[PC_SHA256_HEX_SIZE];
+static pthread_once_t seccomp_default_once = PTHREAD_ONCE_INIT;
+
+static void seccomp_default_hash_init(void)
+{
+        _cleanup_free_ char *profile = pc_seccomp_default_profile_json();
+        pc_sha256_hex(profile, seccomp_default_hex);
+}
+
+static const char *seccomp_default_hash(void)
+{
+        pthread_once(&seccomp_default_once, seccomp_default_hash_init);
+        return seccomp_default_hex;
 }
 
 json_t *pc_sandbox_spec_to_json(const PcSandboxSpec *spec, bool for_hash)
@@ -83,9 +103,7 @@ json_t *pc_sandbox_spec_to_json(const PcSandboxSpec *spec, bool for_hash)
         if (for_hash && !spec->seccomp_profile) {
                 /* The built-in profile is applied, so a change to it makes existing sandboxes
                  * stale like any other setting (a custom profile counts by its path). */
-                _cleanup_free_ char *profile = pc_seccomp_default_profile_json();
-                char hex[PC_SHA256_HEX_SIZE];
-                json_object_set_new(o, "seccompDefault", json_string(pc_sha256_hex(profile, hex)));
+                json_object_set_new(o, "seccompDefault", json_string(seccomp_default_hash()));
         }
         json_object_set_new(o, "apparmorProfile", str_or_null(spec->apparmor_profile));
         json_object_set_new(o, "dns", strv_json(spec->dns));
