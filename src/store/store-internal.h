@@ -21,6 +21,13 @@ struct PcStore {
         pthread_cond_t sync_cond;
         uint64_t commits, synced;
         bool syncing;
+        /* Statements of the per-call paths, prepared once per connection (under lock; see
+         * pc__store_cached). */
+        struct PcStoreCached {
+                const char *sql;
+                sqlite3_stmt *st;
+        } * cached;
+        size_t n_cached, alloc_cached;
 };
 
 static inline PcStore *pc__store_lock(PcStore *s)
@@ -63,3 +70,21 @@ static inline void pc__store_finalizep(sqlite3_stmt **st)
         sqlite3_finalize(*st);
 }
 #define _cleanup_sqlstmt_ __attribute__((cleanup(pc__store_finalizep)))
+
+/* Under lock: *ret is the store's statement for sql, prepared on first use and kept until the
+ * store is closed (parsing SQL is a good part of a small transaction's cost). sql must be a
+ * constant. The caller does not finalize it: it declares it _cleanup_sqlreset_ (after
+ * PC_STORE_LOCKED), so it is reset, its read snapshot released and its bindings cleared
+ * before the lock is let go. */
+int pc__store_cached(PcStore *s, const char *sql, sqlite3_stmt **ret, PcError *reterr);
+/* Under lock: steps the cached statement of sql (BEGIN, COMMIT) once, and resets it. */
+int pc__store_exec_cached(PcStore *s, const char *sql, PcError *reterr, const char *what);
+
+static inline void pc__store_resetp(sqlite3_stmt **st)
+{
+        if (*st) {
+                sqlite3_reset(*st);
+                sqlite3_clear_bindings(*st);
+        }
+}
+#define _cleanup_sqlreset_ __attribute__((cleanup(pc__store_resetp)))

@@ -75,6 +75,33 @@ int pc__store_prepare(PcStore *s, const char *sql, sqlite3_stmt **ret, PcError *
         return rc == SQLITE_OK ? 0 : pc__store_fail(s, rc, reterr, "preparing a query");
 }
 
+int pc__store_cached(PcStore *s, const char *sql, sqlite3_stmt **ret, PcError *reterr)
+{
+        for (size_t i = 0; i < s->n_cached; i++)
+                if (s->cached[i].sql == sql || streq(s->cached[i].sql, sql)) {
+                        *ret = s->cached[i].st;
+                        return 0;
+                }
+        sqlite3_stmt *st = NULL;
+        int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+        if (rc != SQLITE_OK)
+                return pc__store_fail(s, rc, reterr, "preparing a query");
+        s->cached = xgrow(s->cached, &s->alloc_cached, s->n_cached + 1, sizeof(*s->cached));
+        s->cached[s->n_cached++] = (struct PcStoreCached){.sql = sql, .st = st};
+        *ret = st;
+        return 0;
+}
+
+int pc__store_exec_cached(PcStore *s, const char *sql, PcError *reterr, const char *what)
+{
+        _cleanup_sqlreset_ sqlite3_stmt *st = NULL;
+        int r = pc__store_cached(s, sql, &st, reterr);
+        if (r < 0)
+                return r;
+        int rc = sqlite3_step(st);
+        return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : pc__store_fail(s, rc, reterr, what);
+}
+
 static int user_version(PcStore *s, int *ret, PcError *reterr)
 {
         sqlite3_stmt *st = NULL;
@@ -160,6 +187,9 @@ PcStore *pc_store_close(PcStore *s)
 {
         if (!s)
                 return NULL;
+        for (size_t i = 0; i < s->n_cached; i++)
+                sqlite3_finalize(s->cached[i].st);
+        free(s->cached);
         if (s->db)
                 (void) sqlite3_close_v2(s->db);
         free(s->path);

@@ -125,49 +125,48 @@ static int append_locked(PcStore *s, const PcSessionInit *in, json_t *const *mes
 {
         _cleanup_free_ char *uuid = new_uuid();
         _cleanup_free_ char *channel = pc_session_channel_from_key(in->key);
-        _cleanup_sqlstmt_ sqlite3_stmt *st = NULL;
-        int r = pc__store_prepare(
+        _cleanup_sqlreset_ sqlite3_stmt *create = NULL, *get = NULL, *ins = NULL, *upd = NULL;
+        int r = pc__store_cached(
                 s,
                 "INSERT INTO sessions (key, session_id, agent_id, kind, channel, spawned_by, "
                 "label, created_at_ms, updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) "
                 "ON CONFLICT(key) DO NOTHING",
-                &st, reterr);
+                &create, reterr);
         if (r < 0)
                 return r;
-        sqlite3_bind_text(st, 1, in->key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, uuid, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, in->agent_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, pc_session_kind_from_key(in->key, in->main_key), -1,
+        sqlite3_bind_text(create, 1, in->key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(create, 2, uuid, -1, SQLITE_STATIC);
+        sqlite3_bind_text(create, 3, in->agent_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(create, 4, pc_session_kind_from_key(in->key, in->main_key), -1,
                           SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, channel, -1, SQLITE_STATIC);
+        sqlite3_bind_text(create, 5, channel, -1, SQLITE_STATIC);
         if (in->spawned_by)
-                sqlite3_bind_text(st, 6, in->spawned_by, -1, SQLITE_STATIC);
+                sqlite3_bind_text(create, 6, in->spawned_by, -1, SQLITE_STATIC);
         if (in->label)
-                sqlite3_bind_text(st, 7, in->label, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 8, now_ms);
-        if ((r = step_all(s, st, NULL, NULL, reterr, "creating a session")) < 0)
+                sqlite3_bind_text(create, 7, in->label, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(create, 8, now_ms);
+        if ((r = step_all(s, create, NULL, NULL, reterr, "creating a session")) < 0)
                 return r;
-        sqlite3_finalize(TAKE_PTR(st));
 
-        r = pc__store_prepare(s, "SELECT last_seq, last_entry_id FROM sessions WHERE key = ?1", &st,
-                              reterr);
+        r = pc__store_cached(s, "SELECT last_seq, last_entry_id FROM sessions WHERE key = ?1", &get,
+                             reterr);
         if (r < 0)
                 return r;
-        sqlite3_bind_text(st, 1, in->key, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(st);
+        sqlite3_bind_text(get, 1, in->key, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(get);
         if (rc != SQLITE_ROW)
                 return pc__store_fail(s, rc, reterr, "reading a session");
-        int64_t seq = sqlite3_column_int64(st, 0);
-        const unsigned char *last = sqlite3_column_text(st, 1);
+        int64_t seq = sqlite3_column_int64(get, 0);
+        const unsigned char *last = sqlite3_column_text(get, 1);
         char parent[17] = "";
         if (last)
                 snprintf(parent, sizeof(parent), "%s", (const char *) last);
-        sqlite3_finalize(TAKE_PTR(st));
+        sqlite3_reset(get);
 
-        r = pc__store_prepare(s,
-                              "INSERT INTO transcript_entries (session_key, seq, type, tool, "
-                              "entry) VALUES (?1, ?2, 'message', ?3, ?4)",
-                              &st, reterr);
+        r = pc__store_cached(s,
+                             "INSERT INTO transcript_entries (session_key, seq, type, tool, "
+                             "entry) VALUES (?1, ?2, 'message', ?3, ?4)",
+                             &ins, reterr);
         if (r < 0)
                 return r;
         char ts[PC_TIME_ISO_MS_MAX];
@@ -194,24 +193,23 @@ static int append_locked(PcStore *s, const PcSessionInit *in, json_t *const *mes
                                             "transcript of '%s': message %zu cannot be "
                                             "serialised as JSON",
                                             in->key, i);
-                r = insert_entry(s, st, in->key, ++seq, text, only_tools, reterr);
+                r = insert_entry(s, ins, in->key, ++seq, text, only_tools, reterr);
                 if (r < 0)
                         return r;
                 snprintf(parent, sizeof(parent), "%s", id);
         }
-        sqlite3_finalize(TAKE_PTR(st));
 
-        r = pc__store_prepare(s,
-                              "UPDATE sessions SET updated_at_ms = ?2, message_count = "
-                              "message_count + ?3, tool_call_count = tool_call_count + ?4, "
-                              "last_seq = ?5, last_entry_id = ?6 WHERE key = ?1",
-                              &st, reterr);
+        r = pc__store_cached(s,
+                             "UPDATE sessions SET updated_at_ms = ?2, message_count = "
+                             "message_count + ?3, tool_call_count = tool_call_count + ?4, "
+                             "last_seq = ?5, last_entry_id = ?6 WHERE key = ?1",
+                             &upd, reterr);
         if (r < 0)
                 return r;
-        bind_key_nums(st, in->key, (const int64_t[]){now_ms, (int64_t) n, tool_calls, seq}, 4);
+        bind_key_nums(upd, in->key, (const int64_t[]){now_ms, (int64_t) n, tool_calls, seq}, 4);
         if (*parent)
-                sqlite3_bind_text(st, 6, parent, -1, SQLITE_STATIC);
-        return step_all(s, st, NULL, NULL, reterr, "updating a session");
+                sqlite3_bind_text(upd, 6, parent, -1, SQLITE_STATIC);
+        return step_all(s, upd, NULL, NULL, reterr, "updating a session");
 }
 
 /* The transaction, under the store's lock; *ret_ticket is its group-commit ticket. */
@@ -226,11 +224,12 @@ static int append_txn(PcStore *s, const PcSessionInit *in, json_t *const *messag
                 return pc_error_set(reterr, -EINVAL,
                                     "session key of %zu bytes is over the limit of %u bytes",
                                     strlen(in->key), PC_SESSION_KEY_MAX);
-        int r = pc__store_exec(s, "BEGIN IMMEDIATE", reterr, "starting a transcript append");
+        int r = pc__store_exec_cached(s, "BEGIN IMMEDIATE", reterr, "starting a transcript append");
         if (r >= 0) {
                 r = append_locked(s, in, messages, n, now_ms, reterr);
                 if (r >= 0)
-                        r = pc__store_exec(s, "COMMIT", reterr, "committing a transcript append");
+                        r = pc__store_exec_cached(s, "COMMIT", reterr,
+                                                  "committing a transcript append");
                 if (r < 0)
                         (void) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
                 else
