@@ -11,6 +11,11 @@
 
 int pc_mkdir_p(const char *path, mode_t mode)
 {
+        /* Most calls find the directory there (the per-call paths): one stat instead of a
+         * mkdir per component. */
+        struct stat st;
+        if (stat(path, &st) == 0)
+                return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
         _cleanup_free_ char *p = xstrdup(path);
         for (char *s = p + 1; *s; s++) {
                 if (*s != '/')
@@ -22,7 +27,6 @@ int pc_mkdir_p(const char *path, mode_t mode)
         }
         if (mkdir(p, mode) < 0 && errno != EEXIST)
                 return -errno;
-        struct stat st;
         if (stat(p, &st) < 0)
                 return -errno;
         return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
