@@ -6,6 +6,7 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "sandbox-internal.h"
 
 typedef struct Backend {
         PcSandboxBackendDef def;
@@ -34,13 +35,14 @@ struct PcSandboxManager {
         size_t n_backends;
         Entry **entries;
         size_t n_entries, alloc_entries;
+        PcSpecCache *specs;
         int64_t (*now_ms)(void);
 };
 
 struct PcSandboxLease {
         PcSandboxManager *m;
         Entry *entry;
-        PcSandboxSpec *spec;
+        PcResolvedSpec *spec;
         const char *action;
         char *notice;
 };
@@ -63,6 +65,7 @@ PcSandboxManager *pc_sandbox_manager_new(PcStore *store, const PcSandboxBackendD
         PcSandboxManager *m = xcalloc(1, sizeof(*m));
         m->store = store;
         m->now_ms = real_now_ms;
+        m->specs = pc__spec_cache_new();
         pthread_mutex_init(&m->lock, NULL);
         m->backends = xcalloc(n_backends, sizeof(Backend));
         m->n_backends = n_backends;
@@ -81,6 +84,7 @@ PcSandboxManager *pc_sandbox_manager_free(PcSandboxManager *m)
                 free(m->entries[i]);
         }
         free(m->entries);
+        pc__spec_cache_free(m->specs);
         for (size_t i = 0; i < m->n_backends; i++) {
                 Backend *b = &m->backends[i];
                 if (b->opened && b->def.open && b->def.close)
@@ -172,10 +176,13 @@ int pc_sandbox_manager_acquire(PcSandboxManager *m, const PcConfig *cfg, const c
                                PcSandboxLease **ret, PcSandboxSession *ret_session, PcError *reterr)
 {
         PcSandboxSession session = {0};
-        _cleanup_(pc_sandbox_spec_freep) PcSandboxSpec *spec = NULL;
         _cleanup_free_ char *notice = NULL;
-        int r = pc_sandbox_resolve(cfg, session_key, NULL, &session, &spec, reterr);
-        if (r < 0 || !spec) {
+        json_t *eff = NULL;
+        int r = pc__sandbox_effective(cfg, session_key, &eff, reterr);
+        if (r >= 0)
+                r = pc_sandbox_session_from_effective(eff, session_key, &session, reterr);
+        if (r < 0 || !session.sandboxed) {
+                json_decref(eff);
                 if (ret_session && r >= 0)
                         *ret_session = session;
                 else
@@ -184,7 +191,26 @@ int pc_sandbox_manager_acquire(PcSandboxManager *m, const PcConfig *cfg, const c
                 return r;
         }
 
+        /* The spec of the canonical key, so that the aliases of one session ("main",
+         * "agent:x:main") get one session-scope sandbox; built once per config snapshot
+         * while its workspace dirs stay as they were (spec-cache.c). */
         pthread_mutex_lock(&m->lock);
+        PcResolvedSpec *res = pc__spec_cache_get(m->specs, eff, session.canonical_key);
+        if (!res) {
+                pthread_mutex_unlock(&m->lock);
+                PcSandboxSpec *built = NULL;
+                r = pc_sandbox_spec_build(eff, session.canonical_key, NULL, &built, reterr);
+                if (r < 0) {
+                        json_decref(eff);
+                        pc_sandbox_session_release(&session);
+                        *ret = NULL;
+                        return r;
+                }
+                pthread_mutex_lock(&m->lock);
+                res = pc__spec_cache_put(m->specs, eff, session.canonical_key, built);
+        }
+        json_decref(eff);
+        const PcSandboxSpec *spec = pc__resolved_spec(res);
         Backend *b = NULL;
         r = get_backend(m, spec->backend, &b, reterr);
         if (r < 0)
@@ -258,7 +284,7 @@ int pc_sandbox_manager_acquire(PcSandboxManager *m, const PcConfig *cfg, const c
         PcSandboxLease *l = xcalloc(1, sizeof(*l));
         l->m = m;
         l->entry = e;
-        l->spec = TAKE_PTR(spec);
+        l->spec = TAKE_PTR(res);
         l->action = what;
         l->notice = TAKE_PTR(notice);
         e->leases++;
@@ -271,6 +297,7 @@ int pc_sandbox_manager_acquire(PcSandboxManager *m, const PcConfig *cfg, const c
         return 0;
 
 fail_locked:
+        pc__resolved_spec_unref(res);
         pthread_mutex_unlock(&m->lock);
         pc_sandbox_session_release(&session);
         *ret = NULL;
@@ -279,7 +306,7 @@ fail_locked:
 
 const PcSandboxSpec *pc_sandbox_lease_spec(const PcSandboxLease *l)
 {
-        return l->spec;
+        return pc__resolved_spec(l->spec);
 }
 
 const char *pc_sandbox_lease_action(const PcSandboxLease *l)
@@ -322,8 +349,8 @@ PcSandboxLease *pc_sandbox_lease_release(PcSandboxLease *l)
         pthread_mutex_lock(&l->m->lock);
         if (l->entry->leases > 0)
                 l->entry->leases--;
+        pc__resolved_spec_unref(l->spec);
         pthread_mutex_unlock(&l->m->lock);
-        pc_sandbox_spec_free(l->spec);
         free(l->notice);
         free(l);
         return NULL;

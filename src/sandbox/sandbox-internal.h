@@ -43,3 +43,26 @@ bool pc__path_inside(const char *root, const char *p);
 /* The default home directories whose credential dirs are blocked: $HOME and the passwd home
  * of the current user (deduplicated). A NULL-terminated vector to free with pc__strv_free. */
 char **pc__default_home_dirs(void);
+
+/* The effective view of the agent owning session_key (session.c): new reference. */
+int pc__sandbox_effective(const PcConfig *cfg, const char *session_key, json_t **ret,
+                          PcError *reterr);
+
+/*
+ * The manager's cache of built specs (spec-cache.c), one entry per (effective view, canonical
+ * session key), reused while the workspace dirs the build looked at are unchanged. Not
+ * thread-safe: every call, and every unref, under the manager's lock.
+ */
+typedef struct PcSpecCache PcSpecCache;
+typedef struct PcResolvedSpec PcResolvedSpec; /* a built spec, reference counted */
+
+PcSpecCache *pc__spec_cache_new(void);
+PcSpecCache *pc__spec_cache_free(PcSpecCache *c);
+/* A new reference to the cached spec of (effective, key), or NULL. */
+PcResolvedSpec *pc__spec_cache_get(PcSpecCache *c, const json_t *effective, const char *key);
+/* Takes spec (just built from effective for key) and returns a new reference to it, cached
+ * when it can be. */
+PcResolvedSpec *pc__spec_cache_put(PcSpecCache *c, json_t *effective, const char *key,
+                                   PcSandboxSpec *spec);
+PcResolvedSpec *pc__resolved_spec_unref(PcResolvedSpec *r);
+const PcSandboxSpec *pc__resolved_spec(const PcResolvedSpec *r);

@@ -122,15 +122,25 @@ int pc_sandbox_session_resolve(const PcConfig *cfg, const char *session_key, PcS
         return r;
 }
 
-int pc_sandbox_resolve(const PcConfig *cfg, const char *session_key,
-                       const PcSandboxSpecOptions *opts, PcSandboxSession *ret_session,
-                       PcSandboxSpec **ret_spec, PcError *reterr)
+int pc__sandbox_effective(const PcConfig *cfg, const char *session_key, json_t **ret,
+                          PcError *reterr)
 {
         const PcAgent *a = NULL;
         int r = session_agent(cfg, session_key, &a, reterr);
         if (r < 0)
                 return r;
-        json_t *eff = pc_config_agent_effective(cfg, a, false);
+        *ret = pc_config_agent_effective(cfg, a, false);
+        return 0;
+}
+
+int pc_sandbox_resolve(const PcConfig *cfg, const char *session_key,
+                       const PcSandboxSpecOptions *opts, PcSandboxSession *ret_session,
+                       PcSandboxSpec **ret_spec, PcError *reterr)
+{
+        json_t *eff = NULL;
+        int r = pc__sandbox_effective(cfg, session_key, &eff, reterr);
+        if (r < 0)
+                return r;
         PcSandboxSession s = {0};
         r = pc_sandbox_session_from_effective(eff, session_key, &s, reterr);
         PcSandboxSpec *spec = NULL;

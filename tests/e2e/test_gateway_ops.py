@@ -14,6 +14,7 @@ import re
 import secrets
 import select
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -434,6 +435,87 @@ def test_200_concurrent_clients(gateway, native, tmp_path):
     _, text, _ = metrics(g)
     assert sample(text, "pincer_tool_calls_total", tool="exec", outcome="ok") == n
     assert sample(text, "pincer_sandboxes", backend="native", state="running") == 1
+
+
+# ---- what the next call sees -------------------------------------------------------------------
+
+
+def follow_config(tmp_path, prefix, mark):
+    """No docker.user: the sandbox runs as the owner of the workspace (spec 2.3)."""
+    return f"""{{
+  gateway: {{ tools: {{ allow: ["exec"] }}, reload: {{ debounceMs: 100 }} }},
+  agents: {{
+    defaults: {{ sandbox: {{ mode: "all", backend: "native", scope: "agent",
+                            workspaceAccess: "rw",
+                            docker: {{ containerPrefix: "{prefix}", network: "none",
+                                      env: {{ MARK: "{mark}" }} }} }} }},
+    list: [ {{ id: "main", workspace: "{tmp_path / 'ws'}" }} ],
+  }},
+}}"""
+
+
+def test_each_call_follows_the_config_the_workspace_and_the_sandbox(gateway, native, tmp_path):
+    """The gateway reuses what it worked out for earlier calls (the spec, a running sandbox),
+    but never past a change: a reload, a workspace whose owner changed or that was deleted, a
+    sandbox removed from the CLI or whose pid 1 died."""
+    prefix, store = native
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    os.chown(ws, 1000, 1000)
+    g = gateway(follow_config(tmp_path, prefix, "one"), images=store)
+
+    def run(command):
+        status, doc = g.invoke("exec", {"command": command})
+        assert status == 200, doc
+        return doc["result"]["content"][0]["text"]
+
+    assert run("echo $MARK $(id -u)").split() == ["one", "1000"]
+    assert run("echo $MARK $(id -u)").split() == ["one", "1000"]
+
+    g.config.write_text(follow_config(tmp_path, prefix, "two"))
+    wait_count(g, "configuration reloaded", 1)
+    assert run("echo $MARK").split() == ["two"]
+
+    os.chown(ws, 1001, 1001)
+    assert run("id -u").split() == ["1001"]
+
+    # Deleted: made again (by the gateway, so root's) and mounted, not the deleted dir.
+    shutil.rmtree(ws)
+    assert run("id -u; touch made-after-delete").split() == ["0"]
+    assert (ws / "made-after-delete").exists()
+
+    run_dir = tmp_path / "state" / "run" / "native"
+    name = next(p.name for p in run_dir.iterdir() if not p.name.startswith("."))
+
+    def helper_pid():
+        return json.loads((run_dir / name / "state.json").read_text())["pid"]
+
+    e = {k: v for k, v in os.environ.items() if not k.startswith("PINCER_")}
+    e["PINCER_STATE_DIR"] = str(tmp_path / "state")
+    # (the call after a create is the first to find the sandbox running)
+    run("true")
+    before = helper_pid()
+    r = subprocess.run([PINCER, "sandbox", "recreate", "--all", "--force", "--config",
+                        str(g.config)], env=e, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert run("echo back").split() == ["back"]
+    run("true")
+    after = helper_pid()
+    assert after != before
+
+    def dead(pid):
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][0] in "ZX"
+        except OSError:
+            return True
+
+    os.kill(after, signal.SIGKILL)
+    deadline = time.time() + 10
+    while not dead(after):
+        assert time.time() < deadline, "pid 1 did not die"
+        time.sleep(0.02)
+    assert run("echo again").split() == ["again"]
+    assert helper_pid() != after
 
 
 # ---- onboard and the quickstart ---------------------------------------------------------------
