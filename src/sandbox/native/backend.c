@@ -239,6 +239,59 @@ static int teardown(const char *state_dir, const char *name, PcError *reterr)
         return 0;
 }
 
+/* ---- what this process knows of a running sandbox ---------------------------------------- */
+
+/* sb->data: the last inspect's answer for a running sandbox, with a pidfd of its pid 1. While
+ * that process lives the answer stands: state.json is only written when pid 1 is started, and
+ * every way of removing or replacing the sandbox (destroy here or in another process, a crash)
+ * ends that process. One poll() instead of a lock, state.json and /proc per tool call. */
+typedef struct Live {
+        int pidfd;
+        PcSandboxInfo info;
+} Live;
+
+static void live_forget(PcSandbox *sb)
+{
+        Live *l = sb->data;
+        if (!l)
+                return;
+        close(l->pidfd);
+        free(l);
+        sb->data = NULL;
+}
+
+static bool live_lookup(PcSandbox *sb, PcSandboxInfo *ret)
+{
+        Live *l = sb->data;
+        if (!l)
+                return false;
+        struct pollfd p = {.fd = l->pidfd, .events = POLLIN};
+        if (poll(&p, 1, 0) != 0) { /* exited (readable), or cannot tell */
+                live_forget(sb);
+                return false;
+        }
+        *ret = l->info;
+        return true;
+}
+
+static void live_remember(PcSandbox *sb, const State *s, const PcSandboxInfo *info)
+{
+        live_forget(sb);
+        int fd = (int) syscall(SYS_pidfd_open, s->pid, 0);
+        if (fd < 0)
+                return;
+        /* The pidfd names whatever process has the pid now: still the helper of s? */
+        uint64_t st;
+        if (helper_starttime(s->pid, &st) < 0 || st != s->start_time) {
+                close(fd);
+                return;
+        }
+        Live *l = xcalloc(1, sizeof(*l));
+        l->pidfd = fd;
+        l->info = *info;
+        sb->data = l;
+}
+
 /* ---- the user ---------------------------------------------------------------------------- */
 
 /* Looks name (or a numeric id) up in the image's passwd or group file: the id (field 3), and
@@ -387,6 +440,7 @@ static int native_create(PcSandbox *sb, const PcSandboxSpec *spec, PcError *rete
 {
         PcNativeBackend *b = sb->backend;
         _cleanup_(pc_cgroup_freep) PcCgroup *cg = NULL; /* before any goto fail */
+        live_forget(sb);
         if (!pc_cgroup_name_valid(spec->name))
                 return pc_error_set(reterr, -EINVAL, "invalid sandbox name '%s'", spec->name);
         int r = check_supported(spec, reterr);
@@ -555,6 +609,7 @@ static int native_exec(PcSandbox *sb, const PcExecRequest *req, PcExecResult *re
 static int native_destroy(PcSandbox *sb, PcError *reterr)
 {
         PcNativeBackend *b = sb->backend;
+        live_forget(sb);
         if (!pc_cgroup_name_valid(sb->name))
                 return pc_error_set(reterr, -EINVAL, "invalid sandbox name '%s'", sb->name);
         _cleanup_close_ int lock = lock_sandbox(b->state_dir, sb->name, LOCK_EX, reterr);
@@ -571,6 +626,8 @@ static int native_inspect(PcSandbox *sb, PcSandboxInfo *ret, PcError *reterr)
                 ret->state = PC_SANDBOX_STATE_MISSING;
                 return 0;
         }
+        if (live_lookup(sb, ret))
+                return 0;
         /* Shared: waits for a create or destroy in another process to finish, so two first
          * uses at once see one sandbox (the second one reuses it). */
         _cleanup_close_ int lock = lock_sandbox(b->state_dir, sb->name, LOCK_SH, NULL);
@@ -587,6 +644,8 @@ static int native_inspect(PcSandbox *sb, PcSandboxInfo *ret, PcError *reterr)
         memcpy(ret->config_hash, s.config_hash, sizeof(ret->config_hash));
         ret->created_at_ms = s.created_at_ms;
         memcpy(ret->image, s.image, sizeof(ret->image));
+        if (ret->state == PC_SANDBOX_STATE_RUNNING)
+                live_remember(sb, &s, ret);
         return 0;
 }
 
@@ -621,6 +680,7 @@ const PcSandboxOps pc_native_sandbox_ops = {
         .destroy = native_destroy,
         .inspect = native_inspect,
         .stats = native_stats,
+        .release = live_forget,
 };
 
 int pc_native_cleanup_stale(const char *state_dir, PcError *reterr)
