@@ -370,7 +370,7 @@ def control_exec(run_dir, argv, env=("LANG=C.UTF-8",)):
     control.c): no HTTP, dispatch, policy, registry or audit. Returns (seconds, stdout)."""
     import array
     import struct
-    body = struct.pack("=QII", 60000, len(argv), len(env)) + b"\0"  # workdir "" = default
+    body = struct.pack("=QIIII", 60000, len(argv), len(env), 0, 0) + b"\0"  # workdir "" = default; flags 0
     body += b"".join(a.encode() + b"\0" for a in argv)
     body += b"".join(e.encode() + b"\0" for e in env)
     dfd = os.open(run_dir, os.O_PATH | os.O_DIRECTORY)

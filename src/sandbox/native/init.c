@@ -24,6 +24,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -90,9 +91,11 @@ static int apply_rlimits(const PcNativePlan *p)
         return 0;
 }
 
-/* In the forked command: never returns. errfd (CLOEXEC) reports a failure before exec. */
-static _noreturn_ void run_command(const PcNativeInit *init, const PcNativeRequest *req,
-                                   char **envp, const int fds[3], int errfd)
+/* In the forked command: never returns. errfd (CLOEXEC) reports a failure before exec.
+ * mask: the umask to set, or -1 to keep pid 1's. */
+static _noreturn_ void run_command(const PcNativeInit *init, const char *workdir,
+                                   const char *const *argv, char **envp, int mask, const int fds[3],
+                                   int errfd)
 {
         (void) setpgid(0, 0);
         sigset_t all;
@@ -101,7 +104,9 @@ static _noreturn_ void run_command(const PcNativeInit *init, const PcNativeReque
         for (int i = 0; i < 3; i++)
                 if (dup2(fds[i], i) < 0)
                         child_fail(errfd, STEP_EXEC, -errno);
-        if (chdir(req->workdir ? req->workdir : init->plan->workdir) < 0)
+        if (mask >= 0)
+                (void) umask((mode_t) mask);
+        if (chdir(workdir) < 0)
                 child_fail(errfd, STEP_CHDIR, -errno);
         int r = apply_rlimits(init->plan);
         if (r < 0)
@@ -123,7 +128,7 @@ static _noreturn_ void run_command(const PcNativeInit *init, const PcNativeReque
         }
         (void) syscall(SYS_close_range, 4u, ~0u, 0u);
         environ = envp;
-        execvp(req->argv[0], req->argv);
+        execvp(argv[0], (char *const *) argv);
         child_fail(errfd, STEP_EXEC, -errno);
 }
 
@@ -192,9 +197,42 @@ static void cmd_finish(Cmd *c)
         *c = (Cmd){0};
 }
 
+/* Starts a login-environment probe (login-env.c) for a request: a login shell with the
+ * request's environment and working directory that prints its state into a pipe. */
+static void probe_start(const PcNativeInit *init, PcLoginCache *cache, void *probe,
+                        const char *workdir, const char *argv0, char **envp)
+{
+        int out[2] = {-1, -1}, errp[2] = {-1, -1};
+        int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        pid_t pid = -1;
+        if (devnull >= 0 && pipe2(out, O_CLOEXEC) == 0 && pipe2(errp, O_CLOEXEC) == 0 &&
+            (pid = _Fork()) == 0) {
+                close(out[0]);
+                close(errp[0]);
+                const char *argv[] = {argv0, "-lc", pc__login_probe_script, NULL};
+                int fds[3] = {devnull, out[1], out[1]};
+                run_command(init, workdir, argv, envp, -1, fds, errp[1]);
+        }
+        if (pid > 0)
+                (void) setpgid(pid, pid);
+        if (devnull >= 0)
+                close(devnull);
+        if (out[1] >= 0)
+                close(out[1]);
+        if (errp[0] >= 0) { /* a setup failure then ends the probe with SIGPIPE or EOF */
+                close(errp[0]);
+                close(errp[1]);
+        }
+        if (out[0] >= 0 && pid > 0)
+                (void) fcntl(out[0], F_SETFL, O_NONBLOCK);
+        else if (out[0] >= 0)
+                out[0] = (close(out[0]), -1);
+        pc__login_probe_started(cache, probe, pid, out[0], now_ms());
+}
+
 /* Reads the request on conn and forks its command (a direct child of pid 1: no supervisor
  * process per exec). Returns 0 with *ret filled, or -errno after answering the caller. */
-static int cmd_start(const PcNativeInit *init, int conn, Cmd *ret)
+static int cmd_start(const PcNativeInit *init, PcLoginCache *cache, int conn, Cmd *ret)
 {
         PcNativeReply reply = {.exit_code = -1};
         int fds[3] = {-1, -1, -1};
@@ -221,6 +259,27 @@ static int cmd_start(const PcNativeInit *init, int conn, Cmd *ret)
         if (!env_has(envp, "HOME"))
                 envp[n++] = home;
 
+        /* `sh -lc SCRIPT` whose login environment pid 1 knows runs as `sh -c SCRIPT` with it */
+        const char *workdir = req.workdir ? req.workdir : init->plan->workdir;
+        const char *const *argv = (const char *const *) req.argv;
+        const char *short_argv[4];
+        char **cmd_env = envp;
+        int mask = -1;
+        PcLoginDecision login = {0};
+        if ((req.flags & PC_NATIVE_REQUEST_LOGIN_CACHE) && req.argv[1] && req.argv[2] &&
+            !req.argv[3] && streq(req.argv[1], "-lc")) {
+                pc__login_cache_decide(cache, req.argv[0], envp, workdir, &login);
+                if (login.hit) {
+                        short_argv[0] = req.argv[0];
+                        short_argv[1] = "-c";
+                        short_argv[2] = req.argv[2];
+                        short_argv[3] = NULL;
+                        argv = short_argv;
+                        cmd_env = login.env;
+                        mask = (int) login.umask;
+                }
+        }
+
         int errp[2] = {-1, -1};
         pid_t pid = -1;
         if (pipe2(errp, O_CLOEXEC) < 0)
@@ -233,8 +292,12 @@ static int cmd_start(const PcNativeInit *init, int conn, Cmd *ret)
         if (pid == 0) {
                 close(errp[0]);
                 close(conn);
-                run_command(init, &req, envp, fds, errp[1]);
+                run_command(init, workdir, argv, cmd_env, mask, fds, errp[1]);
         }
+        if (login.probe && r >= 0)
+                probe_start(init, cache, login.probe, workdir, req.argv[0], envp);
+        else if (login.probe)
+                pc__login_probe_started(cache, login.probe, -1, -1, 0);
         if (r < 0) {
                 reply.error = r;
                 if (errp[0] >= 0) {
@@ -258,7 +321,7 @@ static int cmd_start(const PcNativeInit *init, int conn, Cmd *ret)
                 .errfd = errp[0],
                 .stderr_fd = fds[2],
                 .deadline = req.timeout_ms ? now_ms() + req.timeout_ms : 0,
-                .what_chdir = xstrdup(req.workdir ? req.workdir : init->plan->workdir),
+                .what_chdir = xstrdup(workdir),
                 .what_exec = xstrdup(req.argv[0]),
         };
         pc__native_request_release(&req);
@@ -276,18 +339,21 @@ void pc__native_init_main(const PcNativeInit *init, int listen_fd)
         (void) fcntl(listen_fd, F_SETFL, O_NONBLOCK);
         Cmd *cmds = NULL;
         size_t n_cmds = 0, alloc_cmds = 0;
+        PcLoginCache *cache = pc__login_cache_new();
+        enum { FIRST_CMD = 2 + PC_LOGIN_CACHE_ENTRIES };
         struct pollfd *p = NULL;
         size_t alloc_p = 0;
         for (;;) {
                 /* The listener, the signalfd, then every command's connection (a hang-up
                  * kills the command). The poll ends at the nearest deadline. */
-                p = xgrow(p, &alloc_p, n_cmds + 2, sizeof(*p));
+                p = xgrow(p, &alloc_p, n_cmds + FIRST_CMD, sizeof(*p));
                 p[0] = (struct pollfd){.fd = listen_fd, .events = POLLIN};
                 p[1] = (struct pollfd){.fd = sfd, .events = POLLIN};
-                uint64_t now = now_ms(), next = 0;
+                pc__login_cache_pollfds(cache, p + 2, PC_LOGIN_CACHE_ENTRIES);
+                uint64_t now = now_ms(), next = pc__login_cache_deadline(cache);
                 for (size_t i = 0; i < n_cmds; i++) {
                         Cmd *c = &cmds[i];
-                        p[i + 2] = (struct pollfd){
+                        p[i + FIRST_CMD] = (struct pollfd){
                                 .fd = c->pid && !c->exited && !c->canceled ? c->conn : -1,
                                 .events = POLLIN};
                         if (c->pid && c->deadline && (!next || c->deadline < next))
@@ -296,8 +362,9 @@ void pc__native_init_main(const PcNativeInit *init, int listen_fd)
                 int timeout = sfd < 0 ? 50 : -1;
                 if (next)
                         timeout = next <= now ? 0 : (int) (next - now);
-                if (poll(p, n_cmds + 2, timeout) < 0 && errno != EINTR)
+                if (poll(p, n_cmds + FIRST_CMD, timeout) < 0 && errno != EINTR)
                         continue;
+                pc__login_cache_step(cache, p + 2, PC_LOGIN_CACHE_ENTRIES, now_ms());
                 if (p[1].revents) {
                         struct signalfd_siginfo si;
                         while (read(sfd, &si, sizeof(si)) > 0)
@@ -321,13 +388,13 @@ void pc__native_init_main(const PcNativeInit *init, int listen_fd)
                                 cmd_finish(c);
                                 continue;
                         }
-                        if (c->conn >= 0 && !c->canceled && p[i + 2].revents) {
+                        if (c->conn >= 0 && !c->canceled && p[i + FIRST_CMD].revents) {
                                 /* The caller hung up: a half-close (shutdown(SHUT_WR), the
                                  * client's cancel) still wants the exit status; a broken
                                  * connection does not. Either way the command's group ends. */
                                 char b;
                                 if (recv(c->conn, &b, 1, MSG_DONTWAIT) == 0 &&
-                                    !(p[i + 2].revents & (POLLHUP | POLLERR | POLLNVAL)))
+                                    !(p[i + FIRST_CMD].revents & (POLLHUP | POLLERR | POLLNVAL)))
                                         c->canceled = true;
                                 else {
                                         close(c->conn);
@@ -356,7 +423,7 @@ void pc__native_init_main(const PcNativeInit *init, int listen_fd)
                                 cmds = xgrow(cmds, &alloc_cmds, n_cmds + 1, sizeof(Cmd));
                                 cmds[n_cmds++] = (Cmd){0};
                         }
-                        (void) cmd_start(init, conn, &cmds[slot]);
+                        (void) cmd_start(init, cache, conn, &cmds[slot]);
                 }
         }
 }
