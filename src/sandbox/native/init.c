@@ -17,9 +17,12 @@
  * passes through here: the command writes into the caller's pipes.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -63,14 +66,14 @@ typedef struct ChildError {
         int32_t err;
 } ChildError;
 
-static _noreturn_ void child_fail(int fd, int step, int err)
+static _no_sanitize_address_ _noreturn_ void child_fail(int fd, int step, int err)
 {
         ChildError e = {.step = step, .err = err};
         (void) !write(fd, &e, sizeof(e));
         _exit(127);
 }
 
-static int apply_rlimits(const PcNativePlan *p)
+static _no_sanitize_address_ int apply_rlimits(const PcNativePlan *p)
 {
         for (size_t i = 0; i < p->n_rlimits; i++) {
                 struct rlimit cur;
@@ -91,11 +94,54 @@ static int apply_rlimits(const PcNativePlan *p)
         return 0;
 }
 
-/* In the forked command: never returns. errfd (CLOEXEC) reports a failure before exec.
- * mask: the umask to set, or -1 to keep pid 1's. */
-static _noreturn_ void run_command(const PcNativeInit *init, const char *workdir,
-                                   const char *const *argv, char **envp, int mask, const int fds[3],
-                                   int errfd)
+/* execvpe() with the PATH of envp (glibc's looks at the caller's environment, and setting
+ * environ here would change pid 1's: the child shares its memory). Returns -errno. */
+static _no_sanitize_address_ int exec_search(const char *const *argv, char **envp)
+{
+        const char *file = argv[0];
+        if (strchr(file, '/')) {
+                execve(file, (char *const *) argv, envp);
+                return -errno;
+        }
+        const char *path = DEFAULT_PATH + strlen("PATH=");
+        for (char **e = envp; *e; e++)
+                if (strncmp(*e, "PATH=", 5) == 0) {
+                        path = *e + 5;
+                        break;
+                }
+        size_t flen = strlen(file);
+        int err = -ENOENT;
+        for (const char *p = path;; p++) {
+                const char *colon = strchrnul(p, ':');
+                size_t dlen = (size_t) (colon - p);
+                char full[PATH_MAX];
+                if (dlen + 1 + flen + 1 <= sizeof(full)) {
+                        memcpy(full, p, dlen);
+                        size_t at = dlen;
+                        if (dlen > 0)
+                                full[at++] = '/'; /* an empty entry is the current directory */
+                        memcpy(full + at, file, flen + 1);
+                        execve(full, (char *const *) argv, envp);
+                        if (errno == EACCES)
+                                err = -EACCES; /* as execvp: reported if nothing else runs */
+                        else if (errno != ENOENT && errno != ENOTDIR && errno != ESTALE &&
+                                 errno != ENAMETOOLONG && errno != ELOOP && errno != ENODEV &&
+                                 errno != ETIMEDOUT)
+                                return -errno;
+                }
+                if (!*colon)
+                        return err;
+                p = colon;
+        }
+}
+
+/* In the new child, on pid 1's memory (spawn_child): never returns. errfd (CLOEXEC) reports
+ * a failure before exec. mask: the umask to set, or -1 to keep pid 1's. Only this task's
+ * state changes here (its own fd table, fs, credentials and seccomp filter). */
+static _no_sanitize_address_ _noreturn_ void run_command(const PcNativeInit *init,
+                                                         const char *workdir,
+                                                         const char *const *argv, char **envp,
+                                                         int mask, const int fds[3], int errfd)
 {
         (void) setpgid(0, 0);
         sigset_t all;
@@ -127,9 +173,43 @@ static _noreturn_ void run_command(const PcNativeInit *init, const char *workdir
                 errfd = 3;
         }
         (void) syscall(SYS_close_range, 4u, ~0u, 0u);
-        environ = envp;
-        execvp(argv[0], (char *const *) argv);
-        child_fail(errfd, STEP_EXEC, -errno);
+        child_fail(errfd, STEP_EXEC, exec_search(argv, envp));
+}
+
+typedef struct SpawnArgs {
+        const PcNativeInit *init;
+        const char *workdir;
+        const char *const *argv;
+        char **envp;
+        int mask;
+        const int *fds;
+        int errfd;
+} SpawnArgs;
+
+static _no_sanitize_address_ int spawn_main(void *userdata)
+{
+        const SpawnArgs *a = userdata;
+        run_command(a->init, a->workdir, a->argv, a->envp, a->mask, a->fds, a->errfd);
+}
+
+/* Starts run_command() in a child that shares pid 1's memory until it execs (CLONE_VM |
+ * CLONE_VFORK, as posix_spawn): pid 1 is a fork of the gateway, and copying its address space
+ * for every command cost more than half a millisecond. pid 1 waits until the command has
+ * exec'd or failed. Returns the pid or -errno. */
+static pid_t spawn_child(const SpawnArgs *a)
+{
+        static void *stack;
+        if (!stack) {
+                stack = mmap(NULL, PC_NATIVE_SPAWN_STACK, PROT_READ | PROT_WRITE,
+                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+                if (stack == MAP_FAILED) {
+                        stack = NULL;
+                        return -ENOMEM;
+                }
+        }
+        pid_t pid = clone(spawn_main, (char *) stack + PC_NATIVE_SPAWN_STACK,
+                          CLONE_VM | CLONE_VFORK | SIGCHLD, (void *) a);
+        return pid < 0 ? -errno : pid;
 }
 
 static bool env_has(char **env, const char *name)
@@ -205,13 +285,11 @@ static void probe_start(const PcNativeInit *init, PcLoginCache *cache, void *pro
         int out[2] = {-1, -1}, errp[2] = {-1, -1};
         int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
         pid_t pid = -1;
-        if (devnull >= 0 && pipe2(out, O_CLOEXEC) == 0 && pipe2(errp, O_CLOEXEC) == 0 &&
-            (pid = _Fork()) == 0) {
-                close(out[0]);
-                close(errp[0]);
+        if (devnull >= 0 && pipe2(out, O_CLOEXEC) == 0 && pipe2(errp, O_CLOEXEC) == 0) {
                 const char *argv[] = {argv0, "-lc", pc__login_probe_script, NULL};
                 int fds[3] = {devnull, out[1], out[1]};
-                run_command(init, workdir, argv, envp, -1, fds, errp[1]);
+                SpawnArgs a = {init, workdir, argv, envp, -1, fds, errp[1]};
+                pid = spawn_child(&a);
         }
         if (pid > 0)
                 (void) setpgid(pid, pid);
@@ -282,17 +360,15 @@ static int cmd_start(const PcNativeInit *init, PcLoginCache *cache, int conn, Cm
 
         int errp[2] = {-1, -1};
         pid_t pid = -1;
-        if (pipe2(errp, O_CLOEXEC) < 0)
+        if (pipe2(errp, O_CLOEXEC) < 0) {
                 r = -errno;
-        /* _Fork: no atfork handlers. pid 1 is a fork of the gateway, whose libraries' handlers
-         * (libuv's reopens its signal pipe) would close and reuse fd numbers that here
-         * belong to the command's pipes. */
-        else if ((pid = _Fork()) < 0)
-                r = -errno;
-        if (pid == 0) {
-                close(errp[0]);
-                close(conn);
-                run_command(init, workdir, argv, cmd_env, mask, fds, errp[1]);
+        } else {
+                /* no atfork handlers run (pid 1 is a fork of the gateway, whose libraries'
+                 * handlers would close and reuse fd numbers that belong to the command) */
+                SpawnArgs a = {init, workdir, argv, cmd_env, mask, fds, errp[1]};
+                pid = spawn_child(&a);
+                if (pid < 0)
+                        r = (int) pid;
         }
         if (login.probe && r >= 0)
                 probe_start(init, cache, login.probe, workdir, req.argv[0], envp);

@@ -30,6 +30,8 @@
 #define PC_NATIVE_CONTROL_SOCK "control.sock"
 #define PC_NATIVE_STATE_FILE   "state.json"
 #define PC_NATIVE_INIT_COMM    "pincer-init"
+/* The stack pid 1's command children use until they exec (init.c spawn_child). */
+#define PC_NATIVE_SPAWN_STACK (256u * 1024u)
 /* A request's argv + env + workdir, encoded; bigger requests are refused. */
 #define PC_NATIVE_REQUEST_MAX (4u * 1024u * 1024u)
 
