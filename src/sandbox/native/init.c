@@ -404,9 +404,16 @@ static int cmd_start(const PcNativeInit *init, PcLoginCache *cache, int conn, Cm
         return 0;
 }
 
-void pc__native_init_main(const PcNativeInit *init, int listen_fd)
+void pc__native_init_main(const PcNativeInit *init_in, int listen_fd)
 {
         (void) prctl(PR_SET_NAME, PC_NATIVE_INIT_COMM, 0, 0, 0);
+        /* The seccomp filter, once for pid 1 and everything it starts (filter_in_init);
+         * the commands then load none. If that fails, each command loads it as before. */
+        PcNativeInit self = *init_in;
+        const PcNativeInit *init = &self;
+        if (self.filter && self.filter_in_init && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+            pc_seccomp_apply(self.filter) == 0)
+                self.filter = NULL;
         sigset_t mask;
         sigemptyset(&mask);
         sigaddset(&mask, SIGCHLD);
