@@ -241,9 +241,34 @@ typedef struct Cmd {
         int status;
         char *what_chdir; /* for the report: the working directory ... */
         char *what_exec;  /* ... and argv[0] */
+        /* A login-environment probe to start once the reply is sent (so that it does not
+         * compete with the command for the CPU), with the command's environment. */
+        void *probe;
+        char **probe_env;
 } Cmd;
 
-static void cmd_finish(Cmd *c)
+static char **strv_copy(char **v)
+{
+        size_t n = 0;
+        while (v[n])
+                n++;
+        char **copy = xcalloc(n + 1, sizeof(char *));
+        for (size_t i = 0; i < n; i++)
+                copy[i] = xstrdup(v[i]);
+        return copy;
+}
+
+static void strv_free(char **v)
+{
+        for (size_t i = 0; v && v[i]; i++)
+                free(v[i]);
+        free(v);
+}
+
+static void probe_start(const PcNativeInit *init, PcLoginCache *cache, void *probe,
+                        const char *workdir, const char *argv0, char **envp);
+
+static void cmd_finish(const PcNativeInit *init, PcLoginCache *cache, Cmd *c)
 {
         PcNativeReply reply = {.exit_code = -1};
         if (c->timed_out) {
@@ -272,6 +297,9 @@ static void cmd_finish(Cmd *c)
                 (void) pc__native_reply_send(c->conn, &reply);
                 close(c->conn);
         }
+        if (c->probe)
+                probe_start(init, cache, c->probe, c->what_chdir, c->what_exec, c->probe_env);
+        strv_free(c->probe_env);
         free(c->what_chdir);
         free(c->what_exec);
         *c = (Cmd){0};
@@ -282,6 +310,8 @@ static void cmd_finish(Cmd *c)
 static void probe_start(const PcNativeInit *init, PcLoginCache *cache, void *probe,
                         const char *workdir, const char *argv0, char **envp)
 {
+        if (!pc__login_probe_prepare(cache, probe))
+                return;
         int out[2] = {-1, -1}, errp[2] = {-1, -1};
         int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
         pid_t pid = -1;
@@ -370,9 +400,7 @@ static int cmd_start(const PcNativeInit *init, PcLoginCache *cache, int conn, Cm
                 if (pid < 0)
                         r = (int) pid;
         }
-        if (login.probe && r >= 0)
-                probe_start(init, cache, login.probe, workdir, req.argv[0], envp);
-        else if (login.probe)
+        if (login.probe && r < 0)
                 pc__login_probe_started(cache, login.probe, -1, -1, 0);
         if (r < 0) {
                 reply.error = r;
@@ -399,6 +427,8 @@ static int cmd_start(const PcNativeInit *init, PcLoginCache *cache, int conn, Cm
                 .deadline = req.timeout_ms ? now_ms() + req.timeout_ms : 0,
                 .what_chdir = xstrdup(workdir),
                 .what_exec = xstrdup(req.argv[0]),
+                .probe = login.probe,
+                .probe_env = login.probe ? strv_copy(envp) : NULL,
         };
         pc__native_request_release(&req);
         return 0;
@@ -468,7 +498,7 @@ void pc__native_init_main(const PcNativeInit *init_in, int listen_fd)
                         if (!c->pid)
                                 continue;
                         if (c->exited) {
-                                cmd_finish(c);
+                                cmd_finish(init, cache, c);
                                 continue;
                         }
                         if (c->conn >= 0 && !c->canceled && p[i + FIRST_CMD].revents) {

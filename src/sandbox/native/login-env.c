@@ -43,8 +43,12 @@ typedef struct LoginEntry {
         LoginState state;
         uint8_t key[PC_SHA256_DIGEST_SIZE];
         uint8_t stamp[PC_SHA256_DIGEST_SIZE]; /* the login files when the probe started */
-        char *workdir;                        /* what `pwd` must print */
-        uint64_t used;                        /* LRU tick */
+        /* the same plus HOME itself (its mtime moves when a .profile comes and goes), taken
+         * when the probe starts and again when it ends: they must be equal */
+        uint8_t window[PC_SHA256_DIGEST_SIZE];
+        char *home;
+        char *workdir; /* what `pwd` must print */
+        uint64_t used; /* LRU tick */
         /* LOGIN_READY */
         char **env;
         char *env_blob;
@@ -80,6 +84,7 @@ static void entry_clear(LoginEntry *e)
         if (e->state == LOGIN_PROBING && e->probe_pid > 0)
                 (void) kill(-e->probe_pid, SIGKILL);
         free(e->workdir);
+        free(e->home);
         free(e->env);
         free(e->env_blob);
         pc_buf_release(&e->out);
@@ -110,9 +115,10 @@ static bool ends_with(const char *s, const char *suffix)
         return n >= m && memcmp(s + n - m, suffix, m) == 0;
 }
 
-/* The state of the login files. Returns false when the cache must not be used at all for
- * this call (a $HOME/.profile, or a file that cannot be examined). */
-static bool login_stamp(const char *home, uint8_t ret[PC_SHA256_DIGEST_SIZE])
+/* The state of the login files (with_home: and of the HOME directory). Returns false when
+ * the cache must not be used at all for this call (a $HOME/.profile, or a file that cannot
+ * be examined). */
+static bool login_stamp(const char *home, bool with_home, uint8_t ret[PC_SHA256_DIGEST_SIZE])
 {
         if (!home || home[0] != '/')
                 return false;
@@ -123,6 +129,10 @@ static bool login_stamp(const char *home, uint8_t ret[PC_SHA256_DIGEST_SIZE])
 
         PcSha256 h;
         pc_sha256_init(&h);
+        if (with_home) {
+                bool there = stat(home, &st) == 0;
+                hash_stat(&h, home, &st, there);
+        }
         bool exists = stat("/etc/profile", &st) == 0;
         if (!exists && errno != ENOENT)
                 return false;
@@ -194,7 +204,7 @@ void pc__login_cache_decide(PcLoginCache *c, const char *argv0, char **envp, con
 {
         *ret = (PcLoginDecision){0};
         uint8_t stamp[PC_SHA256_DIGEST_SIZE];
-        if (!login_stamp(env_get(envp, "HOME"), stamp))
+        if (!login_stamp(env_get(envp, "HOME"), false, stamp))
                 return;
         uint8_t key[PC_SHA256_DIGEST_SIZE];
         login_key(argv0, envp, workdir, key);
@@ -220,10 +230,22 @@ void pc__login_cache_decide(PcLoginCache *c, const char *argv0, char **envp, con
                 return;
         e->state = LOGIN_PROBING;
         memcpy(e->key, key, sizeof(key));
-        memcpy(e->stamp, stamp, sizeof(stamp));
         e->workdir = xstrdup(workdir);
+        e->home = xstrdup(env_get(envp, "HOME"));
         e->used = c->tick;
         ret->probe = e;
+}
+
+bool pc__login_probe_prepare(PcLoginCache *c, void *probe)
+{
+        (void) c;
+        LoginEntry *e = probe;
+        /* Taken now, not when the command that missed was decided: the login files may have
+         * changed while it ran. */
+        if (login_stamp(e->home, false, e->stamp) && login_stamp(e->home, true, e->window))
+                return true;
+        entry_clear(e); /* a .profile appeared: this environment is not cached */
+        return false;
 }
 
 void pc__login_probe_started(PcLoginCache *c, void *probe, pid_t pid, int fd, uint64_t now_ms)
@@ -302,6 +324,11 @@ static void probe_finish(LoginEntry *e)
         close(e->probe_fd);
         e->probe_fd = -1;
         e->probe_pid = 0;
+        uint8_t window[PC_SHA256_DIGEST_SIZE];
+        if (!login_stamp(e->home, true, window) || memcmp(window, e->window, sizeof(window)) != 0) {
+                entry_clear(e); /* something changed while the probe read it: learn again */
+                return;
+        }
         if (pc_login_probe_parse(e->out.buf ? e->out.buf : "", e->out.len, e->workdir, &e->env,
                                  &e->env_blob, &e->umask) == 0)
                 e->state = LOGIN_READY;
@@ -324,7 +351,8 @@ uint64_t pc__login_cache_deadline(const PcLoginCache *c)
 {
         uint64_t next = 0;
         for (size_t i = 0; i < PC_LOGIN_CACHE_ENTRIES; i++)
-                if (c->e[i].state == LOGIN_PROBING && (!next || c->e[i].probe_deadline_ms < next))
+                if (c->e[i].state == LOGIN_PROBING && c->e[i].probe_pid > 0 &&
+                    (!next || c->e[i].probe_deadline_ms < next))
                         next = c->e[i].probe_deadline_ms;
         return next;
 }
@@ -333,8 +361,8 @@ void pc__login_cache_step(PcLoginCache *c, const struct pollfd *p, size_t n, uin
 {
         for (size_t i = 0; i < PC_LOGIN_CACHE_ENTRIES && i < n; i++) {
                 LoginEntry *e = &c->e[i];
-                if (e->state != LOGIN_PROBING)
-                        continue;
+                if (e->state != LOGIN_PROBING || e->probe_pid <= 0)
+                        continue; /* not probing, or its probe waits for the command */
                 bool give_up = now_ms >= e->probe_deadline_ms;
                 if (p[i].revents) {
                         char buf[65536];

@@ -122,6 +122,9 @@ PcLoginCache *pc__login_cache_new(void);
 /* For a request `argv0 -lc SCRIPT` with the complete environment envp in workdir. */
 void pc__login_cache_decide(PcLoginCache *c, const char *argv0, char **envp, const char *workdir,
                             PcLoginDecision *ret);
+/* Right before a probe starts: records the state of the login files; false (and the entry
+ * is dropped) when the cache does not apply any more (a $HOME/.profile appeared). */
+bool pc__login_probe_prepare(PcLoginCache *c, void *probe);
 /* pid <= 0 or fd < 0: the probe could not start (the key is then not cached). fd is the
  * read end of its output pipe, non-blocking; the cache owns it. */
 void pc__login_probe_started(PcLoginCache *c, void *probe, pid_t pid, int fd, uint64_t now_ms);
