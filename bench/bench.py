@@ -427,11 +427,13 @@ def bench_control(g, runs):
              "/bin/sh -lc 'echo hi' (login files run)"),
             ("native_control_login_cached", ["/bin/sh", "-lc", "echo hi"], 1,
              "/bin/sh -lc 'echo hi' (login environment reused)")):
+        # the environment the exec tool sends (HOME is the working directory, docs/tools.md)
+        env = ("LANG=C.UTF-8", "HOME=/workspace", "OPENCLAW_SHELL=exec")
         for _ in range(10):
-            control_exec(d, argv, flags=flags)
+            control_exec(d, argv, env=env, flags=flags)
         vals = []
         for _ in range(runs):
-            t, out = control_exec(d, argv, flags=flags)
+            t, out = control_exec(d, argv, env=env, flags=flags)
             if out != "hi\n":
                 raise RuntimeError(f"control exec {argv}: unexpected output {out!r}")
             vals.append(t)
