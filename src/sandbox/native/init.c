@@ -103,7 +103,7 @@ static _no_sanitize_address_ int exec_search(const char *const *argv, char **env
                 execve(file, (char *const *) argv, envp);
                 return -errno;
         }
-        const char *path = DEFAULT_PATH + strlen("PATH=");
+        const char *path = &DEFAULT_PATH[strlen("PATH=")];
         for (char **e = envp; *e; e++)
                 if (strncmp(*e, "PATH=", 5) == 0) {
                         path = *e + 5;
