@@ -169,12 +169,14 @@ int pc_policy_evaluate(const PcConfig *cfg, const PcPolicyContext *ctx, PcPolicy
 
         size_t n;
         const PcTool *cat = pc_tool_catalog(&n);
-        r->tools = xcalloc(n, sizeof(PcToolVerdict));
-        r->n_tools = n;
+        r->tools = xcalloc(ctx->only_tool ? 1 : n, sizeof(PcToolVerdict));
         for (size_t i = 0; i < n; i++) {
-                r->tools[i].name = cat[i].name;
-                evaluate(r, cat[i].name, &r->tools[i]);
-                r->n_allowed += r->tools[i].allowed;
+                if (ctx->only_tool && !streq(cat[i].name, ctx->only_tool))
+                        continue;
+                PcToolVerdict *v = &r->tools[r->n_tools++];
+                v->name = cat[i].name;
+                evaluate(r, cat[i].name, v);
+                r->n_allowed += v->allowed;
         }
 
         pc__policy_elevated(cfg, agent, eff, ctx, r);

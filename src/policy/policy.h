@@ -91,6 +91,10 @@ typedef struct PcPolicyContext {
         const char *channel;     /* elevated: the message channel ("whatsapp"); NULL: unknown */
         const char *sender;      /* elevated: the sender ("+15551234567", "id:42"); NULL */
         PcElevatedLevel elevated_level; /* elevated: the session's /elevated directive */
+        /* Non-NULL: the verdict of this catalog tool only (a normalised name; the result
+         * holds no verdict when it is not in the catalog). The choke point asks for one tool
+         * per call; the other verdicts are only work. */
+        const char *only_tool;
 } PcPolicyContext;
 
 #define PC_POLICY_CONTEXT_INIT                                                                     \

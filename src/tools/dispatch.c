@@ -280,6 +280,7 @@ int pc_dispatch_invoke(const PcConfig *cfg, PcSandboxManager *manager, const PcI
         pctx.session_key = session;
         pctx.sandboxed = ses.sandboxed;
         pctx.owner = req->owner;
+        pctx.only_tool = name;
         if (pc_policy_evaluate(cfg, &pctx, &pol, &err) < 0) {
                 refuse(ret, 500, "tool_error", "%s", err.msg);
                 json_object_set_new(audit, "decision", json_string("error"));
