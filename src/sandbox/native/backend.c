@@ -378,15 +378,11 @@ static int write_file(const char *dir, const char *name, const char *content)
         return 0;
 }
 
-static int attach_self(void *userdata)
-{
-        return pc_cgroup_attach(userdata, getpid(), NULL);
-}
-
 static int native_create(PcSandbox *sb, const PcSandboxSpec *spec, PcError *reterr)
 {
         PcNativeBackend *b = sb->backend;
         _cleanup_(pc_cgroup_freep) PcCgroup *cg = NULL; /* before any goto fail */
+        _cleanup_(pc_cgroup_join_close) PcCgroupJoin join = PC_CGROUP_JOIN_INIT;
         if (!pc_cgroup_name_valid(spec->name))
                 return pc_error_set(reterr, -EINVAL, "invalid sandbox name '%s'", spec->name);
         int r = check_supported(spec, reterr);
@@ -504,6 +500,8 @@ static int native_create(PcSandbox *sb, const PcSandboxSpec *spec, PcError *rete
                               .pids_max = plan->pids_max,
                               .cpus = plan->cpus};
         r = pc_cgroup_create(spec->name, &lim, &cg, reterr);
+        if (r >= 0)
+                r = pc_cgroup_join_open(cg, &join, reterr);
         if (r < 0)
                 goto fail;
 
@@ -515,7 +513,8 @@ static int native_create(PcSandbox *sb, const PcSandboxSpec *spec, PcError *rete
                              .home = home,
                              .filter = filter};
         State s = {.created_at_ms = now_ms()};
-        r = pc__native_spawn(&init, attach_self, cg, &s.pid, reterr);
+        r = pc__native_spawn(&init, &join, &s.pid, reterr);
+        pc_cgroup_join_close(&join);
         if (r < 0)
                 goto fail;
         r = helper_starttime(s.pid, &s.start_time);
