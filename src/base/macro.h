@@ -18,8 +18,10 @@
 #define _unused_       __attribute__((unused))
 #define _noreturn_     __attribute__((noreturn))
 #define _pure_         __attribute__((pure))
+/* Code that runs in a CLONE_VM child (vfork-like) on a stack the sanitizer does not know. */
+#define _no_sanitize_address_ __attribute__((no_sanitize("address")))
 
-#define ELEMENTSOF(x)  (sizeof(x) / sizeof((x)[0]))
+#define ELEMENTSOF(x)         (sizeof(x) / sizeof((x)[0]))
 
 /* Moves ownership out of a _cleanup_ variable: returns the value and clears the variable. */
 #define TAKE_PTR(p)                                                                                \

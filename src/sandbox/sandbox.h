@@ -449,6 +449,10 @@ typedef struct PcExecRequest {
         int cancel_fd; /* > 0: once readable, the process tree is killed as on timeout */
         int stdin_fd;  /* > 0: the command's stdin reads from it (a pipe's read end, borrowed)
                           until EOF; stdin_data must then be NULL */
+        /* argv is {"/bin/sh", "-lc", SCRIPT}: the backend may reuse the environment the login
+         * files produced before instead of running them again (native: docs/sandbox.md, "The
+         * login shell"); the docker backend always runs argv as it is. */
+        bool login_shell;
 } PcExecRequest;
 
 #define PC_EXEC_DEFAULT_MAX_OUTPUT (1024u * 1024u)

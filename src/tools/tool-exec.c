@@ -286,6 +286,7 @@ int pc_tool_exec(const PcToolCall *call, PcToolResult *ret, PcError *reterr)
                 .timeout_ms = (uint64_t) (timeout * 1000.0),
                 .max_output = PC_EXEC_OUTPUT_CAP,
                 .cancel_fd = call->cancel_fd,
+                .login_shell = true,
         };
         if (background || yield_ms >= 0) {
                 PcProcessSpec ps = {

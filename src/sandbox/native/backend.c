@@ -531,7 +531,9 @@ static int native_create(PcSandbox *sb, const PcSandboxSpec *spec, PcError *rete
                              .uid = uid,
                              .gid = gid,
                              .home = home,
-                             .filter = filter};
+                             .filter = filter,
+                             /* the built-in profile allows what pid 1 itself does */
+                             .filter_in_init = !plan->seccomp_profile};
         State s = {.created_at_ms = now_ms()};
         r = pc__native_spawn(&init, &join, &s.pid, reterr);
         pc_cgroup_join_close(&join);

@@ -9,7 +9,7 @@
 
 #include "native-internal.h"
 
-int pc__native_drop_privileges(uint64_t keep, uid_t uid, gid_t gid)
+_no_sanitize_address_ int pc__native_drop_privileges(uint64_t keep, uid_t uid, gid_t gid)
 {
         for (int c = 0; c < 64; c++) {
                 if ((keep >> c) & 1)
@@ -32,7 +32,10 @@ int pc__native_drop_privileges(uint64_t keep, uid_t uid, gid_t gid)
                 if (prctl(PR_SET_SECUREBITS, bits, 0, 0, 0) < 0)
                         return -errno;
         }
-        if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
+        /* Raw system calls: they change this task only, which is what a CLONE_VM child of
+         * pid 1 needs (glibc's wrappers would coordinate with threads of the parent's). */
+        if (syscall(SYS_setgroups, 0, NULL) < 0 || syscall(SYS_setresgid, gid, gid, gid) < 0 ||
+            syscall(SYS_setresuid, uid, uid, uid) < 0)
                 return -errno;
         struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
         struct __user_cap_data_struct d[2] = {};

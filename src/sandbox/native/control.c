@@ -35,6 +35,8 @@ typedef struct BodyHead {
         uint64_t timeout_ms;
         uint32_t argc;
         uint32_t envc;
+        uint32_t flags; /* PC_NATIVE_REQUEST_* */
+        uint32_t reserved;
 } BodyHead;
 
 int pc__native_control_addr(int run_dir_fd, void *ret_sockaddr_un, unsigned *ret_len)
@@ -153,7 +155,7 @@ int pc__native_request_recv(int conn, PcNativeRequest *ret, int ret_fds[3])
         }
         BodyHead bh;
         memcpy(&bh, blob, sizeof(bh));
-        PcNativeRequest req = {.blob = blob, .timeout_ms = bh.timeout_ms};
+        PcNativeRequest req = {.blob = blob, .timeout_ms = bh.timeout_ms, .flags = bh.flags};
         char *p = blob + sizeof(bh), *end = blob + h.body_len;
         char **wd = NULL;
         r = -EBADMSG;
@@ -196,7 +198,8 @@ static int send_request(int sock, const PcExecRequest *req, const int fds[3])
                 argc++;
         BodyHead bh = {.timeout_ms = req->timeout_ms,
                        .argc = (uint32_t) argc,
-                       .envc = (uint32_t) req->n_env};
+                       .envc = (uint32_t) req->n_env,
+                       .flags = req->login_shell ? PC_NATIVE_REQUEST_LOGIN_CACHE : 0};
         pc_buf_add(&body, &bh, sizeof(bh));
         pc_buf_add(&body, req->workdir ? req->workdir : "",
                    strlen(req->workdir ? req->workdir : "") + 1);

@@ -17,13 +17,17 @@
  * passes through here: the command writes into the caller's pipes.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -62,14 +66,14 @@ typedef struct ChildError {
         int32_t err;
 } ChildError;
 
-static _noreturn_ void child_fail(int fd, int step, int err)
+static _no_sanitize_address_ _noreturn_ void child_fail(int fd, int step, int err)
 {
         ChildError e = {.step = step, .err = err};
         (void) !write(fd, &e, sizeof(e));
         _exit(127);
 }
 
-static int apply_rlimits(const PcNativePlan *p)
+static _no_sanitize_address_ int apply_rlimits(const PcNativePlan *p)
 {
         for (size_t i = 0; i < p->n_rlimits; i++) {
                 struct rlimit cur;
@@ -90,9 +94,54 @@ static int apply_rlimits(const PcNativePlan *p)
         return 0;
 }
 
-/* In the forked command: never returns. errfd (CLOEXEC) reports a failure before exec. */
-static _noreturn_ void run_command(const PcNativeInit *init, const PcNativeRequest *req,
-                                   char **envp, const int fds[3], int errfd)
+/* execvpe() with the PATH of envp (glibc's looks at the caller's environment, and setting
+ * environ here would change pid 1's: the child shares its memory). Returns -errno. */
+static _no_sanitize_address_ int exec_search(const char *const *argv, char **envp)
+{
+        const char *file = argv[0];
+        if (strchr(file, '/')) {
+                execve(file, (char *const *) argv, envp);
+                return -errno;
+        }
+        const char *path = &DEFAULT_PATH[strlen("PATH=")];
+        for (char **e = envp; *e; e++)
+                if (strncmp(*e, "PATH=", 5) == 0) {
+                        path = *e + 5;
+                        break;
+                }
+        size_t flen = strlen(file);
+        int err = -ENOENT;
+        for (const char *p = path;; p++) {
+                const char *colon = strchrnul(p, ':');
+                size_t dlen = (size_t) (colon - p);
+                char full[PATH_MAX];
+                if (dlen + 1 + flen + 1 <= sizeof(full)) {
+                        memcpy(full, p, dlen);
+                        size_t at = dlen;
+                        if (dlen > 0)
+                                full[at++] = '/'; /* an empty entry is the current directory */
+                        memcpy(full + at, file, flen + 1);
+                        execve(full, (char *const *) argv, envp);
+                        if (errno == EACCES)
+                                err = -EACCES; /* as execvp: reported if nothing else runs */
+                        else if (errno != ENOENT && errno != ENOTDIR && errno != ESTALE &&
+                                 errno != ENAMETOOLONG && errno != ELOOP && errno != ENODEV &&
+                                 errno != ETIMEDOUT)
+                                return -errno;
+                }
+                if (!*colon)
+                        return err;
+                p = colon;
+        }
+}
+
+/* In the new child, on pid 1's memory (spawn_child): never returns. errfd (CLOEXEC) reports
+ * a failure before exec. mask: the umask to set, or -1 to keep pid 1's. Only this task's
+ * state changes here (its own fd table, fs, credentials and seccomp filter). */
+static _no_sanitize_address_ _noreturn_ void run_command(const PcNativeInit *init,
+                                                         const char *workdir,
+                                                         const char *const *argv, char **envp,
+                                                         int mask, const int fds[3], int errfd)
 {
         (void) setpgid(0, 0);
         sigset_t all;
@@ -101,7 +150,9 @@ static _noreturn_ void run_command(const PcNativeInit *init, const PcNativeReque
         for (int i = 0; i < 3; i++)
                 if (dup2(fds[i], i) < 0)
                         child_fail(errfd, STEP_EXEC, -errno);
-        if (chdir(req->workdir ? req->workdir : init->plan->workdir) < 0)
+        if (mask >= 0)
+                (void) umask((mode_t) mask);
+        if (chdir(workdir) < 0)
                 child_fail(errfd, STEP_CHDIR, -errno);
         int r = apply_rlimits(init->plan);
         if (r < 0)
@@ -122,9 +173,43 @@ static _noreturn_ void run_command(const PcNativeInit *init, const PcNativeReque
                 errfd = 3;
         }
         (void) syscall(SYS_close_range, 4u, ~0u, 0u);
-        environ = envp;
-        execvp(req->argv[0], req->argv);
-        child_fail(errfd, STEP_EXEC, -errno);
+        child_fail(errfd, STEP_EXEC, exec_search(argv, envp));
+}
+
+typedef struct SpawnArgs {
+        const PcNativeInit *init;
+        const char *workdir;
+        const char *const *argv;
+        char **envp;
+        int mask;
+        const int *fds;
+        int errfd;
+} SpawnArgs;
+
+static _no_sanitize_address_ int spawn_main(void *userdata)
+{
+        const SpawnArgs *a = userdata;
+        run_command(a->init, a->workdir, a->argv, a->envp, a->mask, a->fds, a->errfd);
+}
+
+/* Starts run_command() in a child that shares pid 1's memory until it execs (CLONE_VM |
+ * CLONE_VFORK, as posix_spawn): pid 1 is a fork of the gateway, and copying its address space
+ * for every command cost more than half a millisecond. pid 1 waits until the command has
+ * exec'd or failed. Returns the pid or -errno. */
+static pid_t spawn_child(const SpawnArgs *a)
+{
+        static void *stack;
+        if (!stack) {
+                stack = mmap(NULL, PC_NATIVE_SPAWN_STACK, PROT_READ | PROT_WRITE,
+                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+                if (stack == MAP_FAILED) {
+                        stack = NULL;
+                        return -ENOMEM;
+                }
+        }
+        pid_t pid = clone(spawn_main, (char *) stack + PC_NATIVE_SPAWN_STACK,
+                          CLONE_VM | CLONE_VFORK | SIGCHLD, (void *) a);
+        return pid < 0 ? -errno : pid;
 }
 
 static bool env_has(char **env, const char *name)
@@ -156,9 +241,34 @@ typedef struct Cmd {
         int status;
         char *what_chdir; /* for the report: the working directory ... */
         char *what_exec;  /* ... and argv[0] */
+        /* A login-environment probe to start once the reply is sent (so that it does not
+         * compete with the command for the CPU), with the command's environment. */
+        void *probe;
+        char **probe_env;
 } Cmd;
 
-static void cmd_finish(Cmd *c)
+static char **strv_copy(char **v)
+{
+        size_t n = 0;
+        while (v[n])
+                n++;
+        char **copy = xcalloc(n + 1, sizeof(char *));
+        for (size_t i = 0; i < n; i++)
+                copy[i] = xstrdup(v[i]);
+        return copy;
+}
+
+static void strv_free(char **v)
+{
+        for (size_t i = 0; v && v[i]; i++)
+                free(v[i]);
+        free(v);
+}
+
+static void probe_start(const PcNativeInit *init, PcLoginCache *cache, void *probe,
+                        const char *workdir, const char *argv0, char **envp);
+
+static void cmd_finish(const PcNativeInit *init, PcLoginCache *cache, Cmd *c)
 {
         PcNativeReply reply = {.exit_code = -1};
         if (c->timed_out) {
@@ -187,14 +297,50 @@ static void cmd_finish(Cmd *c)
                 (void) pc__native_reply_send(c->conn, &reply);
                 close(c->conn);
         }
+        if (c->probe)
+                probe_start(init, cache, c->probe, c->what_chdir, c->what_exec, c->probe_env);
+        strv_free(c->probe_env);
         free(c->what_chdir);
         free(c->what_exec);
         *c = (Cmd){0};
 }
 
+/* Starts a login-environment probe (login-env.c) for a request: a login shell with the
+ * request's environment and working directory that prints its state into a pipe. */
+static void probe_start(const PcNativeInit *init, PcLoginCache *cache, void *probe,
+                        const char *workdir, const char *argv0, char **envp)
+{
+        if (!pc__login_probe_prepare(cache, probe))
+                return;
+        int out[2] = {-1, -1}, errp[2] = {-1, -1};
+        int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        pid_t pid = -1;
+        if (devnull >= 0 && pipe2(out, O_CLOEXEC) == 0 && pipe2(errp, O_CLOEXEC) == 0) {
+                const char *argv[] = {argv0, "-lc", pc__login_probe_script, NULL};
+                int fds[3] = {devnull, out[1], out[1]};
+                SpawnArgs a = {init, workdir, argv, envp, -1, fds, errp[1]};
+                pid = spawn_child(&a);
+        }
+        if (pid > 0)
+                (void) setpgid(pid, pid);
+        if (devnull >= 0)
+                close(devnull);
+        if (out[1] >= 0)
+                close(out[1]);
+        if (errp[0] >= 0) { /* a setup failure then ends the probe with SIGPIPE or EOF */
+                close(errp[0]);
+                close(errp[1]);
+        }
+        if (out[0] >= 0 && pid > 0)
+                (void) fcntl(out[0], F_SETFL, O_NONBLOCK);
+        else if (out[0] >= 0)
+                out[0] = (close(out[0]), -1);
+        pc__login_probe_started(cache, probe, pid, out[0], now_ms());
+}
+
 /* Reads the request on conn and forks its command (a direct child of pid 1: no supervisor
  * process per exec). Returns 0 with *ret filled, or -errno after answering the caller. */
-static int cmd_start(const PcNativeInit *init, int conn, Cmd *ret)
+static int cmd_start(const PcNativeInit *init, PcLoginCache *cache, int conn, Cmd *ret)
 {
         PcNativeReply reply = {.exit_code = -1};
         int fds[3] = {-1, -1, -1};
@@ -221,20 +367,41 @@ static int cmd_start(const PcNativeInit *init, int conn, Cmd *ret)
         if (!env_has(envp, "HOME"))
                 envp[n++] = home;
 
+        /* `sh -lc SCRIPT` whose login environment pid 1 knows runs as `sh -c SCRIPT` with it */
+        const char *workdir = req.workdir ? req.workdir : init->plan->workdir;
+        const char *const *argv = (const char *const *) req.argv;
+        const char *short_argv[4];
+        char **cmd_env = envp;
+        int mask = -1;
+        PcLoginDecision login = {0};
+        if ((req.flags & PC_NATIVE_REQUEST_LOGIN_CACHE) && req.argv[1] && req.argv[2] &&
+            !req.argv[3] && streq(req.argv[1], "-lc")) {
+                pc__login_cache_decide(cache, req.argv[0], envp, workdir, &login);
+                if (login.hit) {
+                        short_argv[0] = req.argv[0];
+                        short_argv[1] = "-c";
+                        short_argv[2] = req.argv[2];
+                        short_argv[3] = NULL;
+                        argv = short_argv;
+                        cmd_env = login.env;
+                        mask = (int) login.umask;
+                }
+        }
+
         int errp[2] = {-1, -1};
         pid_t pid = -1;
-        if (pipe2(errp, O_CLOEXEC) < 0)
+        if (pipe2(errp, O_CLOEXEC) < 0) {
                 r = -errno;
-        /* _Fork: no atfork handlers. pid 1 is a fork of the gateway, whose libraries' handlers
-         * (libuv's reopens its signal pipe) would close and reuse fd numbers that here
-         * belong to the command's pipes. */
-        else if ((pid = _Fork()) < 0)
-                r = -errno;
-        if (pid == 0) {
-                close(errp[0]);
-                close(conn);
-                run_command(init, &req, envp, fds, errp[1]);
+        } else {
+                /* no atfork handlers run (pid 1 is a fork of the gateway, whose libraries'
+                 * handlers would close and reuse fd numbers that belong to the command) */
+                SpawnArgs a = {init, workdir, argv, cmd_env, mask, fds, errp[1]};
+                pid = spawn_child(&a);
+                if (pid < 0)
+                        r = (int) pid;
         }
+        if (login.probe && r < 0)
+                pc__login_probe_started(cache, login.probe, -1, -1, 0);
         if (r < 0) {
                 reply.error = r;
                 if (errp[0] >= 0) {
@@ -258,16 +425,25 @@ static int cmd_start(const PcNativeInit *init, int conn, Cmd *ret)
                 .errfd = errp[0],
                 .stderr_fd = fds[2],
                 .deadline = req.timeout_ms ? now_ms() + req.timeout_ms : 0,
-                .what_chdir = xstrdup(req.workdir ? req.workdir : init->plan->workdir),
+                .what_chdir = xstrdup(workdir),
                 .what_exec = xstrdup(req.argv[0]),
+                .probe = login.probe,
+                .probe_env = login.probe ? strv_copy(envp) : NULL,
         };
         pc__native_request_release(&req);
         return 0;
 }
 
-void pc__native_init_main(const PcNativeInit *init, int listen_fd)
+void pc__native_init_main(const PcNativeInit *init_in, int listen_fd)
 {
         (void) prctl(PR_SET_NAME, PC_NATIVE_INIT_COMM, 0, 0, 0);
+        /* The seccomp filter, once for pid 1 and everything it starts (filter_in_init);
+         * the commands then load none. If that fails, each command loads it as before. */
+        PcNativeInit self = *init_in;
+        const PcNativeInit *init = &self;
+        if (self.filter && self.filter_in_init && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+            pc_seccomp_apply(self.filter) == 0)
+                self.filter = NULL;
         sigset_t mask;
         sigemptyset(&mask);
         sigaddset(&mask, SIGCHLD);
@@ -276,18 +452,21 @@ void pc__native_init_main(const PcNativeInit *init, int listen_fd)
         (void) fcntl(listen_fd, F_SETFL, O_NONBLOCK);
         Cmd *cmds = NULL;
         size_t n_cmds = 0, alloc_cmds = 0;
+        PcLoginCache *cache = pc__login_cache_new();
+        enum { FIRST_CMD = 2 + PC_LOGIN_CACHE_ENTRIES };
         struct pollfd *p = NULL;
         size_t alloc_p = 0;
         for (;;) {
                 /* The listener, the signalfd, then every command's connection (a hang-up
                  * kills the command). The poll ends at the nearest deadline. */
-                p = xgrow(p, &alloc_p, n_cmds + 2, sizeof(*p));
+                p = xgrow(p, &alloc_p, n_cmds + FIRST_CMD, sizeof(*p));
                 p[0] = (struct pollfd){.fd = listen_fd, .events = POLLIN};
                 p[1] = (struct pollfd){.fd = sfd, .events = POLLIN};
-                uint64_t now = now_ms(), next = 0;
+                pc__login_cache_pollfds(cache, p + 2, PC_LOGIN_CACHE_ENTRIES);
+                uint64_t now = now_ms(), next = pc__login_cache_deadline(cache);
                 for (size_t i = 0; i < n_cmds; i++) {
                         Cmd *c = &cmds[i];
-                        p[i + 2] = (struct pollfd){
+                        p[i + FIRST_CMD] = (struct pollfd){
                                 .fd = c->pid && !c->exited && !c->canceled ? c->conn : -1,
                                 .events = POLLIN};
                         if (c->pid && c->deadline && (!next || c->deadline < next))
@@ -296,8 +475,9 @@ void pc__native_init_main(const PcNativeInit *init, int listen_fd)
                 int timeout = sfd < 0 ? 50 : -1;
                 if (next)
                         timeout = next <= now ? 0 : (int) (next - now);
-                if (poll(p, n_cmds + 2, timeout) < 0 && errno != EINTR)
+                if (poll(p, n_cmds + FIRST_CMD, timeout) < 0 && errno != EINTR)
                         continue;
+                pc__login_cache_step(cache, p + 2, PC_LOGIN_CACHE_ENTRIES, now_ms());
                 if (p[1].revents) {
                         struct signalfd_siginfo si;
                         while (read(sfd, &si, sizeof(si)) > 0)
@@ -318,16 +498,16 @@ void pc__native_init_main(const PcNativeInit *init, int listen_fd)
                         if (!c->pid)
                                 continue;
                         if (c->exited) {
-                                cmd_finish(c);
+                                cmd_finish(init, cache, c);
                                 continue;
                         }
-                        if (c->conn >= 0 && !c->canceled && p[i + 2].revents) {
+                        if (c->conn >= 0 && !c->canceled && p[i + FIRST_CMD].revents) {
                                 /* The caller hung up: a half-close (shutdown(SHUT_WR), the
                                  * client's cancel) still wants the exit status; a broken
                                  * connection does not. Either way the command's group ends. */
                                 char b;
                                 if (recv(c->conn, &b, 1, MSG_DONTWAIT) == 0 &&
-                                    !(p[i + 2].revents & (POLLHUP | POLLERR | POLLNVAL)))
+                                    !(p[i + FIRST_CMD].revents & (POLLHUP | POLLERR | POLLNVAL)))
                                         c->canceled = true;
                                 else {
                                         close(c->conn);
@@ -356,7 +536,7 @@ void pc__native_init_main(const PcNativeInit *init, int listen_fd)
                                 cmds = xgrow(cmds, &alloc_cmds, n_cmds + 1, sizeof(Cmd));
                                 cmds[n_cmds++] = (Cmd){0};
                         }
-                        (void) cmd_start(init, conn, &cmds[slot]);
+                        (void) cmd_start(init, cache, conn, &cmds[slot]);
                 }
         }
 }

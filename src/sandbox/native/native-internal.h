@@ -11,11 +11,14 @@
  *              command itself, reaps orphans
  *   caps.c     the privilege drop of each exec (steps 9-11)
  *   control.c  the request protocol, both sides
+ *   login-env.c pid 1's cache of login environments (the exec tool's `sh -lc`)
  *
  * Everything that runs in a forked child returns -errno and never logs.
  */
 #pragma once
 
+#include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -28,6 +31,8 @@
 #define PC_NATIVE_CONTROL_SOCK "control.sock"
 #define PC_NATIVE_STATE_FILE   "state.json"
 #define PC_NATIVE_INIT_COMM    "pincer-init"
+/* The stack pid 1's command children use until they exec (init.c spawn_child). */
+#define PC_NATIVE_SPAWN_STACK (256u * 1024u)
 /* A request's argv + env + workdir, encoded; bigger requests are refused. */
 #define PC_NATIVE_REQUEST_MAX (4u * 1024u * 1024u)
 
@@ -40,6 +45,11 @@ typedef struct PcNativeInit {
         gid_t gid;
         const char *home; /* the user's home in the image's passwd, else "/" */
         const PcSeccompFilter *filter;
+        /* pid 1 loads filter once for itself and every command inherits it (loading it per
+         * exec cost about 0.2 ms: the kernel checks, JITs and builds its syscall cache for each
+         * new filter); false: each command loads it (a user's profile may deny what pid 1
+         * needs: accept4, clone, wait4, kill, ...) */
+        bool filter_in_init;
 } PcNativeInit;
 
 /* spawn.c: starts the sandbox's pid 1, detached from the caller (its parent is the host's
@@ -91,13 +101,52 @@ int pc__native_drop_privileges(uint64_t keep, uid_t uid, gid_t gid);
 /* init.c: the pid-1 loop on listen_fd; never returns. */
 _noreturn_ void pc__native_init_main(const PcNativeInit *init, int listen_fd);
 
+/* login-env.c: pid 1's cache of the environments login shells produce. */
+#define PC_LOGIN_CACHE_ENTRIES    16
+#define PC_LOGIN_PROBE_TIMEOUT_MS 10000u
+#define PC_LOGIN_PROBE_MAX_OUTPUT PC_NATIVE_REQUEST_MAX
+
+typedef struct PcLoginCache PcLoginCache;
+
+typedef struct PcLoginDecision {
+        bool hit;   /* run `argv0 -c SCRIPT` with env and umask instead of `argv0 -lc SCRIPT` */
+        char **env; /* borrowed from the cache until its next call */
+        mode_t umask;
+        void *probe; /* not NULL: start a probe (pc__login_probe_script) with the request's
+                        environment and working directory, then pc__login_probe_started() */
+} PcLoginDecision;
+
+/* The script a probe runs with `argv0 -lc`: its stdout and stderr go to one pipe. */
+extern const char *const pc__login_probe_script;
+
+PcLoginCache *pc__login_cache_new(void);
+/* For a request `argv0 -lc SCRIPT` with the complete environment envp in workdir. */
+void pc__login_cache_decide(PcLoginCache *c, const char *argv0, char **envp, const char *workdir,
+                            PcLoginDecision *ret);
+/* Right before a probe starts: records the state of the login files; false (and the entry
+ * is dropped) when the cache does not apply any more (a $HOME/.profile appeared). */
+bool pc__login_probe_prepare(PcLoginCache *c, void *probe);
+/* pid <= 0 or fd < 0: the probe could not start (the key is then not cached). fd is the
+ * read end of its output pipe, non-blocking; the cache owns it. */
+void pc__login_probe_started(PcLoginCache *c, void *probe, pid_t pid, int fd, uint64_t now_ms);
+/* Fills exactly PC_LOGIN_CACHE_ENTRIES pollfds (fd -1 where no probe runs). */
+size_t pc__login_cache_pollfds(const PcLoginCache *c, struct pollfd *p, size_t max);
+/* The nearest probe deadline in ms, 0: none. */
+uint64_t pc__login_cache_deadline(const PcLoginCache *c);
+/* After poll: reads the probes' output, finishes them, kills the ones past their deadline. */
+void pc__login_cache_step(PcLoginCache *c, const struct pollfd *p, size_t n, uint64_t now_ms);
+
+/* The request is `/bin/sh -lc SCRIPT` and pid 1 may use its login environment cache. */
+#define PC_NATIVE_REQUEST_LOGIN_CACHE (1u << 0)
+
 /* control.c: one decoded request (the server side). */
 typedef struct PcNativeRequest {
         char *workdir; /* NULL: the plan's */
         char **argv;   /* NULL-terminated, at least one */
         char **env;    /* "K=V", NULL-terminated */
         uint64_t timeout_ms;
-        char *blob; /* the storage the strings point into */
+        uint32_t flags; /* PC_NATIVE_REQUEST_* */
+        char *blob;     /* the storage the strings point into */
 } PcNativeRequest;
 
 typedef struct PcNativeReply {

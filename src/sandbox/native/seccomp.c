@@ -624,7 +624,7 @@ int pc_seccomp_filter_new(const char *docker_profile_path, PcSeccompFilter **ret
         return pc_seccomp_filter_from_string(data, len, docker_profile_path, ret, reterr);
 }
 
-int pc_seccomp_apply(const PcSeccompFilter *f)
+_no_sanitize_address_ int pc_seccomp_apply(const PcSeccompFilter *f)
 {
         return RET_NERRNO(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &f->prog, 0, 0));
 }
