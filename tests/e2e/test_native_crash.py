@@ -1,7 +1,8 @@
 """The native backend and a gateway that dies: after `pincer gateway` is killed with SIGKILL
 and started again, nothing of the sandboxes it had (processes, mounts, cgroups, run dirs) is
 left once the new gateway has cleaned up, and exec works again. A gateway that stops cleanly
-takes its sandboxes with it.
+takes its sandboxes with it, and one whose sandbox was recreated under it confines the new
+one as it did the first.
 
 Needs root and the native image store, like test_sandbox_native.py (whose fixtures it uses).
 """
@@ -139,4 +140,36 @@ def test_gateway_sigkill_then_restart_leaves_nothing(crash):
     # A clean stop takes the sandbox with it.
     g2.stop()
     assert gone(new_pid)
+    assert crash.leftovers(name) == [], crash.leftovers(name)
+
+
+def confinement(g):
+    """What a command of the gateway's sandbox is under: its seccomp state and the
+    hierarchies whose pincer group holds it."""
+    out = exec_ok(g, "grep -E '^Seccomp(_filters)?:' /proc/self/status; cat /proc/self/cgroup")
+    text = out["content"][0]["text"]
+    seccomp = sorted(line.split()[1] for line in text.splitlines() if line.startswith("Seccomp"))
+    groups = sorted(line.split(":")[1] for line in text.splitlines()
+                    if ":/pincer/" in line)
+    return seccomp, groups
+
+
+def test_a_recreated_sandbox_is_confined_like_the_first(crash):
+    # The gateway keeps what it compiled for its first sandbox (the default seccomp filter)
+    # and joins each new one's cgroups without cgroup.procs: the next sandbox it creates
+    # must be under the same filter and in the same hierarchies.
+    g = crash.start()
+    first = confinement(g)
+    assert first[0] == ["1", "2"], first  # one filter, mode 2 (filter)
+    assert len(first[1]) >= 2, first  # e.g. memory, pids, cpu and the cgroup2 one
+    [name] = crash.sandboxes()
+    old_pid = crash.helper_pid(name)
+    e = {k: v for k, v in os.environ.items() if not k.startswith("PINCER_")}
+    e["PINCER_STATE_DIR"] = str(crash.state)
+    r = subprocess.run([PINCER, "sandbox", "recreate", "--config", str(crash.config), "--all",
+                        "--force"], env=e, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert confinement(g) == first
+    assert crash.helper_pid(name) != old_pid
+    g.stop()
     assert crash.leftovers(name) == [], crash.leftovers(name)

@@ -4,10 +4,15 @@
  * Needs root and a writable cgroup filesystem: otherwise it prints why and exits 77 (skip).
  */
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -163,6 +168,104 @@ static void test_lifecycle(void **state)
         pc_cgroup_free(cg);
 }
 
+/* In the calling process: clone3() fails with ENOSYS, as under Docker's default profile. */
+static void refuse_clone3(void)
+{
+        struct sock_filter insns[] = {
+                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1),
+                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        };
+        struct sock_fprog prog = {.len = ELEMENTSOF(insns), .filter = insns};
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+            prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
+                _exit(3);
+}
+
+/* What sandbox creation does (spawn.c): a forked child joins the v1 groups and forks, into
+ * the cgroup2 group, a grandchild that waits; the child exits. Returns the grandchild (this
+ * process is its subreaper). */
+static pid_t spawn_joined(PcCgroup *cg, bool no_clone3)
+{
+        PcError err = PC_ERROR_INIT;
+        PcCgroupJoin j = PC_CGROUP_JOIN_INIT;
+        if (pc_cgroup_join_open(cg, &j, &err) < 0)
+                fail_msg("join open: %s", err.msg);
+        assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
+        int pfd[2];
+        assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
+        pid_t mid = fork();
+        assert_true(mid >= 0);
+        if (mid == 0) {
+                if (no_clone3)
+                        refuse_clone3();
+                pid_t gc = -1;
+                if (pc_cgroup_join_v1(&j) == 0)
+                        gc = pc_cgroup_join_fork(&j);
+                if (gc == 0)
+                        for (;;)
+                                pause();
+                (void) !write(pfd[1], &gc, sizeof(gc));
+                _exit(0);
+        }
+        close(pfd[1]);
+        pid_t gc = -1;
+        assert_int_equal(read(pfd[0], &gc, sizeof(gc)), sizeof(gc));
+        close(pfd[0]);
+        int status;
+        assert_int_equal(waitpid(mid, &status, 0), mid);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        pc_cgroup_join_close(&j);
+        assert_true(gc > 0);
+        return gc;
+}
+
+/* How many hierarchies list pid in the group of sandbox n. */
+static int groups_of(pid_t pid, const char *n)
+{
+        char path[64], buf[4096];
+        snprintf(path, sizeof(path), "/proc/%d/cgroup", (int) pid);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        ssize_t len = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        assert_true(len > 0);
+        buf[len] = '\0';
+        _cleanup_free_ char *want = xasprintf(":/pincer/%s\n", n);
+        int count = 0;
+        for (char *p = buf; (p = strstr(p, want)); p += strlen(want))
+                count++;
+        return count;
+}
+
+/* The join of sandbox creation puts the process it forks into every group, with and
+ * without clone3, and the limits count it. */
+static void test_join(void **state)
+{
+        (void) state;
+        PcError err = PC_ERROR_INIT;
+        _cleanup_free_ char *n = xasprintf("%s-j", name);
+        int want = unified() ? 1 : strcmp(pc_cgroup_mode(), "hybrid") == 0 ? 4 : 3;
+        for (int no_clone3 = 0; no_clone3 < 2; no_clone3++) {
+                PcCgroup *cg = NULL;
+                PcCgroupLimits lim = {.pids_max = 16};
+                if (pc_cgroup_create(n, &lim, &cg, &err) < 0)
+                        fail_msg("create: %s", err.msg);
+                pid_t pid = spawn_joined(cg, no_clone3);
+                assert_int_equal(groups_of(pid, n), want);
+                uint32_t np = 0;
+                assert_int_equal(pc_cgroup_stats(cg, NULL, NULL, NULL, &np), 0);
+                assert_int_equal(np, 1);
+                if (pc_cgroup_destroy(cg, &err) < 0)
+                        fail_msg("destroy: %s", err.msg);
+                int status;
+                assert_int_equal(waitpid(pid, &status, 0), pid);
+                assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+                pc_cgroup_free(cg);
+        }
+}
+
 /* destroy kills what still runs (no explicit kill first), including a forked grandchild. */
 static void test_destroy_kills(void **state)
 {
@@ -284,6 +387,9 @@ static void test_emulated_unified(void **state)
         char buf[64];
         assert_int_equal(read_trimmed(procs, buf, sizeof(buf)), 0);
         assert_int_equal(atoi(buf), pid);
+        /* Born in the group (clone3 CLONE_INTO_CGROUP), where the limits live here. */
+        pid_t joined = spawn_joined(cg, false);
+        assert_int_equal(groups_of(joined, n), 1);
 
         char **names = NULL;
         assert_true(pc_cgroup_list_stale(&names) >= 1);
@@ -297,6 +403,8 @@ static void test_emulated_unified(void **state)
                 fail_msg("destroy: %s", err.msg);
         int status;
         assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+        assert_int_equal(waitpid(joined, &status, 0), joined);
         assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
         assert_int_not_equal(stat(dir, &st), 0);
         pc_cgroup_free(cg);
@@ -380,6 +488,7 @@ int main(void)
                 cmocka_unit_test(test_name_validation),
                 cmocka_unit_test(test_lifecycle),
                 cmocka_unit_test(test_destroy_kills),
+                cmocka_unit_test(test_join),
                 /* These two leave this process in a private mount namespace: keep them last. */
                 cmocka_unit_test(test_emulated_unified),
                 cmocka_unit_test(test_emulated_legacy),

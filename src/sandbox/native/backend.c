@@ -43,6 +43,7 @@ int pc_native_backend_open(const char *state_dir, void **ret_instance, PcError *
                                          "sandbox.backend to \"docker\"");
         PcNativeBackend *b = xcalloc(1, sizeof(*b));
         b->state_dir = xstrdup(state_dir);
+        pthread_mutex_init(&b->filter_lock, NULL);
         *ret_instance = b;
         return 0;
 }
@@ -54,6 +55,8 @@ void pc_native_backend_close(void *instance)
                 return;
         if (owner_process)
                 teardown_owned(b->state_dir);
+        pc_seccomp_filter_free(b->default_filter);
+        pthread_mutex_destroy(&b->filter_lock);
         free(b->state_dir);
         free(b);
 }
@@ -431,15 +434,22 @@ static int write_file(const char *dir, const char *name, const char *content)
         return 0;
 }
 
-static int attach_self(void *userdata)
+static int default_filter(PcNativeBackend *b, const PcSeccompFilter **ret, PcError *reterr)
 {
-        return pc_cgroup_attach(userdata, getpid(), NULL);
+        int r = 0;
+        pthread_mutex_lock(&b->filter_lock);
+        if (!b->default_filter)
+                r = pc_seccomp_filter_new(NULL, &b->default_filter, reterr);
+        *ret = b->default_filter;
+        pthread_mutex_unlock(&b->filter_lock);
+        return r;
 }
 
 static int native_create(PcSandbox *sb, const PcSandboxSpec *spec, PcError *reterr)
 {
         PcNativeBackend *b = sb->backend;
         _cleanup_(pc_cgroup_freep) PcCgroup *cg = NULL; /* before any goto fail */
+        _cleanup_(pc_cgroup_join_close) PcCgroupJoin join = PC_CGROUP_JOIN_INIT;
         live_forget(sb);
         if (!pc_cgroup_name_valid(spec->name))
                 return pc_error_set(reterr, -EINVAL, "invalid sandbox name '%s'", spec->name);
@@ -511,8 +521,14 @@ static int native_create(PcSandbox *sb, const PcSandboxSpec *spec, PcError *rete
                                                     plan->mounts[i].source, strerror(-r));
                 }
 
-        _cleanup_(pc_seccomp_filter_freep) PcSeccompFilter *filter = NULL;
-        r = pc_seccomp_filter_new(plan->seccomp_profile, &filter, reterr);
+        _cleanup_(pc_seccomp_filter_freep) PcSeccompFilter *own_filter = NULL;
+        const PcSeccompFilter *filter = NULL;
+        if (plan->seccomp_profile) {
+                /* A file: read and compiled for each sandbox, so an edit applies to the next. */
+                r = pc_seccomp_filter_new(plan->seccomp_profile, &own_filter, reterr);
+                filter = own_filter;
+        } else
+                r = default_filter(b, &filter, reterr);
         if (r < 0)
                 return r;
 
@@ -558,6 +574,8 @@ static int native_create(PcSandbox *sb, const PcSandboxSpec *spec, PcError *rete
                               .pids_max = plan->pids_max,
                               .cpus = plan->cpus};
         r = pc_cgroup_create(spec->name, &lim, &cg, reterr);
+        if (r >= 0)
+                r = pc_cgroup_join_open(cg, &join, reterr);
         if (r < 0)
                 goto fail;
 
@@ -571,7 +589,8 @@ static int native_create(PcSandbox *sb, const PcSandboxSpec *spec, PcError *rete
                              /* the built-in profile allows what pid 1 itself does */
                              .filter_in_init = !plan->seccomp_profile};
         State s = {.created_at_ms = now_ms()};
-        r = pc__native_spawn(&init, attach_self, cg, &s.pid, reterr);
+        r = pc__native_spawn(&init, &join, &s.pid, reterr);
+        pc_cgroup_join_close(&join);
         if (r < 0)
                 goto fail;
         r = helper_starttime(s.pid, &s.start_time);

@@ -5,10 +5,13 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/magic.h>
+#include <linux/sched.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 #include "base/alloc.h"
@@ -25,6 +28,7 @@ typedef enum CgMode {
 /* The v1 controllers we use, in this order everywhere. */
 enum { V1_MEMORY, V1_PIDS, V1_CPU, _V1_MAX };
 static const char *const v1_names[_V1_MAX] = {"memory", "pids", "cpu"};
+_Static_assert(ELEMENTSOF(((PcCgroupJoin *) 0)->v1_tasks) == _V1_MAX, "one fd per v1 group");
 
 struct PcCgroup {
         char *name;
@@ -483,6 +487,76 @@ int pc_cgroup_attach(PcCgroup *cg, pid_t pid, PcError *reterr)
                                             cg->v2, strerror(-r));
         }
         return 0;
+}
+
+static int open_in(const char *dir, const char *file, int flags)
+{
+        _cleanup_free_ char *path = xasprintf("%s/%s", dir, file);
+        return open(path, flags | O_CLOEXEC);
+}
+
+int pc_cgroup_join_open(PcCgroup *cg, PcCgroupJoin *ret, PcError *reterr)
+{
+        PcCgroupJoin j = PC_CGROUP_JOIN_INIT;
+        const char *failed = NULL;
+
+        for (int i = 0; i < _V1_MAX && !failed; i++)
+                if (cg->v1[i] && (j.v1_tasks[i] = open_in(cg->v1[i], "tasks", O_WRONLY)) < 0)
+                        failed = cg->v1[i];
+        if (!failed && cg->v2) {
+                j.v2_dir = open(cg->v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (j.v2_dir < 0 || (j.v2_procs = open_in(cg->v2, "cgroup.procs", O_WRONLY)) < 0)
+                        failed = cg->v2;
+        }
+        if (failed) {
+                int r = -errno;
+                pc_cgroup_join_close(&j);
+                return pc_error_set(reterr, r, "cannot open the cgroup %s: %s", failed,
+                                    strerror(-r));
+        }
+        *ret = j;
+        return 0;
+}
+
+void pc_cgroup_join_close(PcCgroupJoin *j)
+{
+        for (int i = 0; i < _V1_MAX; i++)
+                if (j->v1_tasks[i] >= 0)
+                        close(j->v1_tasks[i]);
+        if (j->v2_dir >= 0)
+                close(j->v2_dir);
+        if (j->v2_procs >= 0)
+                close(j->v2_procs);
+        *j = (PcCgroupJoin) PC_CGROUP_JOIN_INIT;
+}
+
+int pc_cgroup_join_v1(const PcCgroupJoin *j)
+{
+        for (int i = 0; i < _V1_MAX; i++)
+                if (j->v1_tasks[i] >= 0 && write(j->v1_tasks[i], "0", 1) != 1)
+                        return errno ? -errno : -EIO;
+        return 0;
+}
+
+pid_t pc_cgroup_join_fork(const PcCgroupJoin *j)
+{
+        if (j->v2_dir < 0)
+                return fork();
+        struct clone_args a = {
+                .flags = CLONE_INTO_CGROUP,
+                .exit_signal = SIGCHLD,
+                .cgroup = (uint64_t) j->v2_dir,
+        };
+        long pid = syscall(SYS_clone3, &a, sizeof(a));
+        if (pid >= 0)
+                return (pid_t) pid;
+        if (errno == EAGAIN || errno == ENOMEM)
+                return -1; /* a plain fork would fail alike */
+        char v[16];
+        int n = snprintf(v, sizeof(v), "%d", (int) getpid());
+        if (write(j->v2_procs, v, (size_t) n) != n)
+                return -1;
+        return fork();
 }
 
 /* SIGKILLs every pid listed in dir/cgroup.procs; returns how many were listed, or -errno

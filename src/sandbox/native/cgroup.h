@@ -48,8 +48,45 @@ int pc_cgroup_name_valid(const char *name);
  */
 int pc_cgroup_create(const char *name, const PcCgroupLimits *lim, PcCgroup **ret, PcError *reterr);
 
-/* Puts pid into every group of cg (the parent does this before releasing the child). */
+/* Puts pid into every group of cg by writing it to each cgroup.procs. Each such write takes
+ * the kernel's global cgroup_threadgroup_rwsem for writing, and the first one after a quiet
+ * spell waits for an RCU grace period (5-15 ms on a busy 2-core host): sandbox creation uses
+ * the PcCgroupJoin path below instead. */
 int pc_cgroup_attach(PcCgroup *cg, pid_t pid, PcError *reterr);
+
+/*
+ * Joining from a forked child without that lock, for sandbox creation:
+ *   - v1 groups: the single-threaded child writes "0" (itself) to each group's "tasks" file;
+ *     the kernel migrates one thread that is the caller without the global lock;
+ *   - the cgroup2 group: the child that must live in it is born there, by clone3() with
+ *     CLONE_INTO_CGROUP (Linux 5.7), which takes the lock for reading only.
+ * The parent opens every file before the fork, so the child allocates nothing.
+ */
+typedef struct PcCgroupJoin {
+        int v1_tasks[3]; /* each v1 group's "tasks", O_WRONLY, or -1 */
+        int v2_dir;      /* the cgroup2 group, O_RDONLY|O_DIRECTORY, or -1 */
+        int v2_procs;    /* its cgroup.procs, O_WRONLY (the fallback), or -1 */
+} PcCgroupJoin;
+
+#define PC_CGROUP_JOIN_INIT                                                                        \
+        {                                                                                          \
+                .v1_tasks = {-1, -1, -1}, .v2_dir = -1, .v2_procs = -1                             \
+        }
+
+/* Opens the files of every group of cg (O_CLOEXEC). */
+int pc_cgroup_join_open(PcCgroup *cg, PcCgroupJoin *ret, PcError *reterr);
+void pc_cgroup_join_close(PcCgroupJoin *j);
+
+/* In a single-threaded process (a fork()ed child): moves it into every v1 group. Does not
+ * allocate. Returns 0 or -errno. */
+int pc_cgroup_join_v1(const PcCgroupJoin *j);
+
+/* In a single-threaded process: fork(), with the child born in the cgroup2 group (clone3
+ * CLONE_INTO_CGROUP; the raw syscall skips glibc's fork handlers, hence single-threaded
+ * callers only). Where the kernel refuses that (no clone3, a seccomp filter, an older
+ * kernel), the caller moves itself into the group through cgroup.procs first and forks
+ * plainly. Without a cgroup2 group: fork(). Returns what fork() returns, errno set on -1. */
+pid_t pc_cgroup_join_fork(const PcCgroupJoin *j);
 
 /* A handle on the existing groups of sandbox name (after a restart); -ENOENT when none. */
 int pc_cgroup_open(const char *name, PcCgroup **ret, PcError *reterr);

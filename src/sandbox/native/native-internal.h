@@ -2,8 +2,8 @@
 /*
  * Shared inside src/sandbox/native/ only: the runtime pieces of the native backend.
  *
- *   spawn.c    fork → setsid → join the cgroups → [setns the userns] → unshare the
- *              namespaces → fork pid 1
+ *   spawn.c    fork → setsid → join the v1 cgroups → [setns the userns] → unshare the
+ *              namespaces → fork pid 1 into the cgroup2 group
  *   userns.c   the user namespace of sandbox.native.userns, created and mapped by the host
  *   mount.c    the mount sources, opened (and idmapped) by the host before the fork, and the
  *              filesystem of the new pid 1 (section 6 of the design notes, steps 2-7)
@@ -23,6 +23,7 @@
 #include <sys/types.h>
 
 #include "base/error.h"
+#include "cgroup.h"
 #include "plan.h"
 #include "sandbox/sandbox.h"
 #include "seccomp.h"
@@ -52,11 +53,11 @@ typedef struct PcNativeInit {
 } PcNativeInit;
 
 /* spawn.c: starts the sandbox's pid 1, detached from the caller (its parent is the host's
- * init or subreaper), in the cgroup attach() joins. The control socket is bound at
- * <run_dir>/control.sock before. Returns the host pid of pid 1 once its filesystem is ready,
- * or -errno with reterr quoting the setup step that failed. */
-int pc__native_spawn(const PcNativeInit *init, int (*attach)(void *userdata), void *userdata,
-                     pid_t *ret_pid, PcError *reterr);
+ * init or subreaper), in the cgroups of join (cgroup.h; opened by the caller). The control
+ * socket is bound at <run_dir>/control.sock before. Returns the host pid of pid 1 once its
+ * filesystem is ready, or -errno with reterr quoting the setup step that failed. */
+int pc__native_spawn(const PcNativeInit *init, const PcCgroupJoin *join, pid_t *ret_pid,
+                     PcError *reterr);
 
 /* userns.c: a new user namespace with the map "0 PC_NATIVE_USERNS_BASE PC_NATIVE_USERNS_COUNT"
  * for uids and gids, written by this (privileged) process; returns its fd (O_CLOEXEC), which

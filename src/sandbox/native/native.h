@@ -33,6 +33,8 @@
  */
 #pragma once
 
+#include <pthread.h>
+
 #include "sandbox/sandbox.h"
 
 extern const PcSandboxOps pc_native_sandbox_ops;
@@ -40,6 +42,10 @@ extern const PcSandboxOps pc_native_sandbox_ops;
 /* The backend instance: borrowed by every PcSandbox of this backend. */
 typedef struct PcNativeBackend {
         char *state_dir; /* owned */
+        /* The built-in seccomp filter, compiled at the first creation that uses it and kept
+         * (it never changes; compiling costs about 2.5 ms). Under filter_lock. */
+        pthread_mutex_t filter_lock;
+        struct PcSeccompFilter *default_filter;
 } PcNativeBackend;
 
 /* Opens the backend over state_dir (images in <state_dir>/images, sandboxes in

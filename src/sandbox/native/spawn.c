@@ -4,18 +4,24 @@
  *
  *   caller: [creates and maps the user namespace (userns.c)], opens the mount sources
  *           (mount.c: detached mounts, idmapped with that namespace)
- *   caller ── fork ──► middle: stdio → /dev/null, setsid, join the cgroups (attach callback,
- *                      so pid 1 is born inside them; from inside a user namespace the host's
- *                      cgroupfs is not writable, P11), [setns into the user namespace and
- *                      become its uid/gid 0], unshare(mnt|pid|net|uts|ipc) (owned by the user
- *                      namespace when there is one),
- *                      fork ──► pid 1: close every inherited fd but its own, build the root
- *                      (mount.c), lo up, report "ready" on a pipe, serve (init.c)
+ *   caller: opens the cgroup files (cgroup.h, PcCgroupJoin)
+ *   caller ── fork ──► middle: stdio → /dev/null, setsid, join the v1 cgroups ("0" into
+ *                      their tasks files), [with a user namespace: a child born in the
+ *                      cgroup2 group takes over (from inside the namespace the host's
+ *                      cgroupfs is not writable, P11), setns into it and becomes its uid/gid
+ *                      0], unshare(mnt|pid|net|uts|ipc) (owned by the user namespace when
+ *                      there is one),
+ *                      fork (clone3 into the cgroup2 group) ──► pid 1: close every inherited
+ *                      fd but its own, build the root (mount.c), lo up, report "ready" on a
+ *                      pipe, serve (init.c)
  *                      middle: reports pid 1's host pid on a pipe, _exit(0)
  *   caller: reaps middle, reads the pid, waits for "ready" (or the step that failed)
  *
- * Plain fork() everywhere (no clone with a custom stack, P12), so glibc and the sanitizers
- * see ordinary processes. pid 1's parent becomes the host's init (or subreaper): the sandbox
+ * No cgroup.procs write on the way (each one takes the kernel's global threadgroup lock
+ * and, after a quiet spell, waits for an RCU grace period: 5-15 ms here), unless the kernel
+ * refuses clone3 (cgroup.h). Fork-style processes everywhere (no clone with a custom stack,
+ * P12; clone3 only in the single-threaded middle), so glibc and the sanitizers see ordinary
+ * processes. pid 1's parent becomes the host's init (or subreaper): the sandbox
  * outlives the process that created it. The control socket is bound on the host path before
  * anything moves, and pid 1 keeps the listening fd.
  */
@@ -180,8 +186,58 @@ static int enter_userns(int userns_fd)
         return 0;
 }
 
-int pc__native_spawn(const PcNativeInit *init, int (*attach)(void *userdata), void *userdata,
-                     pid_t *ret_pid, PcError *reterr)
+/* The middle process (single-threaded, a fork of the caller): joins the cgroups, enters the
+ * namespaces and forks pid 1. Returns what fork() does (0 in pid 1), or -errno and the step
+ * that failed. */
+static pid_t middle(const PcCgroupJoin *join, int userns_fd, int run_dir_fd, int *ret_step)
+{
+        bool in_v2 = join->v2_dir < 0; /* true: no cgroup2 group to be born in */
+        int r = pc_cgroup_join_v1(join);
+        if (r < 0) {
+                *ret_step = STEP_CGROUP;
+                return r;
+        }
+        if (userns_fd >= 0) {
+                if (!in_v2) {
+                        /* Inside the user namespace the host's cgroupfs is neither writable
+                         * nor a place to clone into (P11): a child born in the cgroup2 group
+                         * goes on from here, and this process only waits for it. */
+                        pid_t inner = pc_cgroup_join_fork(join);
+                        if (inner < 0) {
+                                *ret_step = STEP_CGROUP;
+                                return -errno;
+                        }
+                        if (inner > 0) {
+                                while (waitpid(inner, NULL, 0) < 0 && errno == EINTR)
+                                        ;
+                                _exit(0);
+                        }
+                        in_v2 = true;
+                }
+                r = enter_userns(userns_fd);
+                if (r < 0) {
+                        *ret_step = STEP_USERNS;
+                        return r;
+                }
+        }
+        /* The cwd (the run dir, entered by fd: with a user namespace the path may not be
+         * searchable) moves into the new mount namespace's copy with the unshare. */
+        if (fchdir(run_dir_fd) < 0) {
+                *ret_step = STEP_CHDIR;
+                return -errno;
+        }
+        if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC) < 0) {
+                *ret_step = STEP_UNSHARE;
+                return -errno;
+        }
+        /* pid 1 is born in every group: nothing of the sandbox ever runs outside them. */
+        *ret_step = STEP_FORK;
+        pid_t child = in_v2 ? fork() : pc_cgroup_join_fork(join);
+        return child < 0 ? -errno : child;
+}
+
+int pc__native_spawn(const PcNativeInit *init, const PcCgroupJoin *join, pid_t *ret_pid,
+                     PcError *reterr)
 {
         _cleanup_close_ int listen_fd = bind_control(init->run_dir, reterr);
         if (listen_fd < 0)
@@ -236,27 +292,13 @@ int pc__native_spawn(const PcNativeInit *init, int (*attach)(void *userdata), vo
                 (void) dup2(log >= 0 ? log : null, 2);
                 (void) setsid();
                 wipe_inherited_environ();
-                int32_t res[2] = {0, 0}; /* pid or -errno, step */
-                if (attach(userdata) < 0)
-                        res[0] = -EIO, res[1] = STEP_CGROUP;
-                else if (userns_fd >= 0 && (res[0] = enter_userns(userns_fd)) < 0)
-                        res[1] = STEP_USERNS;
-                /* The cwd (the run dir, entered by fd: with a user namespace the path may not
-                 * be searchable) moves into the new mount namespace's copy with the unshare. */
-                else if (fchdir(src.run_dir_fd) < 0)
-                        res[0] = -errno, res[1] = STEP_CHDIR;
-                else if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS |
-                                 CLONE_NEWIPC) < 0)
-                        res[0] = -errno, res[1] = STEP_UNSHARE;
-                if (res[0] == 0) {
-                        pid_t child = fork();
-                        if (child == 0) {
-                                close(pidp[1]);
-                                pid1(init, &src, keep, n_keep, ready[1]);
-                        }
-                        res[0] = child < 0 ? -errno : child;
-                        res[1] = STEP_FORK;
+                int step = 0;
+                pid_t child = middle(join, userns_fd, src.run_dir_fd, &step);
+                if (child == 0) {
+                        close(pidp[1]);
+                        pid1(init, &src, keep, n_keep, ready[1]);
                 }
+                int32_t res[2] = {child, step}; /* pid or -errno, step */
                 (void) !write(pidp[1], res, sizeof(res));
                 _exit(0);
         }
