@@ -2,10 +2,16 @@
 /* The small helpers of src/base: buffers, errors, suggestions, paths, positions, redaction. */
 #include "test-util.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/diag.h"
 #include "base/error.h"
+#include "base/fs-util.h"
 #include "base/jsonpath.h"
 #include "base/jsonpos.h"
 #include "base/random.h"
@@ -172,6 +178,27 @@ static void test_random_hex(void **state)
         assert_null(pc_random_hex(257));
 }
 
+static void test_mkdir_p(void **state)
+{
+        (void) state;
+        char tmpl[] = "/tmp/pincer-test-mkdir-XXXXXX";
+        assert_non_null(mkdtemp(tmpl));
+        _cleanup_free_ char *deep = xasprintf("%s/a/b/c", tmpl);
+        assert_int_equal(pc_mkdir_p(deep, 0700), 0); /* made, parents too */
+        struct stat st;
+        assert_int_equal(stat(deep, &st), 0);
+        assert_true(S_ISDIR(st.st_mode));
+        assert_int_equal(pc_mkdir_p(deep, 0700), 0); /* already there */
+        _cleanup_free_ char *file = xasprintf("%s/a/file", tmpl);
+        int fd = open(file, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+        assert_true(fd >= 0);
+        close(fd);
+        assert_int_equal(pc_mkdir_p(file, 0700), -ENOTDIR); /* something else is there */
+        _cleanup_free_ char *under = xasprintf("%s/x", file);
+        assert_int_equal(pc_mkdir_p(under, 0700), -ENOTDIR); /* a parent is a file */
+        assert_int_equal(pc_rm_rf(tmpl), 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -180,6 +207,7 @@ int main(void)
                 cmocka_unit_test(test_jsonpos),    cmocka_unit_test(test_redact),
                 cmocka_unit_test(test_diags),      cmocka_unit_test(test_time_iso),
                 cmocka_unit_test(test_random_hex), cmocka_unit_test(test_utf8_fit),
+                cmocka_unit_test(test_mkdir_p),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
