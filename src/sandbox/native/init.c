@@ -327,7 +327,7 @@ static void probe_start(const PcNativeInit *init, PcLoginCache *cache, void *pro
                 close(devnull);
         if (out[1] >= 0)
                 close(out[1]);
-        if (errp[0] >= 0) { /* a setup failure then ends the probe with SIGPIPE or EOF */
+        if (errp[0] >= 0) { /* a probe that failed before exec printed nothing: refused */
                 close(errp[0]);
                 close(errp[1]);
         }
