@@ -7,10 +7,26 @@ after call, whatever changes in between. Needs what test_process.py needs.
 """
 import pytest
 
-from test_process import Setup, backend, setup  # noqa: F401  (fixtures)
+from test_process import Setup, backend  # noqa: F401  (fixture)
 from test_sandbox_native import image_store  # noqa: F401  (module fixture)
 
 USER_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/local/games:/usr/games"  # Debian's /etc/profile
+
+
+@pytest.fixture
+def setup(tmp_path, run, backend):
+    """Like test_process.py's, but the gateway starts only when the test says so, after it
+    has changed the config (as_root); every gateway and sandbox made is removed after."""
+    made = []
+
+    def _make(extra=""):
+        s = Setup(tmp_path, run, backend, extra)
+        made.append(s)
+        return s
+
+    yield _make
+    for s in made:
+        s.cleanup()
 
 
 def as_root(s):
