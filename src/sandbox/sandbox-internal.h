@@ -12,6 +12,8 @@
 /* String vectors. push takes ownership of s and returns the (possibly moved) vector. */
 size_t pc__strv_len(char *const *v);
 char **pc__strv_push(char **v, char *s);
+/* A deep copy (NULL for NULL). */
+char **pc__strv_copy(char *const *v);
 char **pc__strv_free(char **v);
 bool pc__strv_contains(char *const *v, const char *s);
 static inline void pc__strv_freep(char ***v)

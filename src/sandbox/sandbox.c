@@ -123,6 +123,14 @@ char **pc__strv_push(char **v, char *s)
         return v;
 }
 
+char **pc__strv_copy(char *const *v)
+{
+        char **copy = NULL;
+        for (size_t i = 0; v && v[i]; i++)
+                copy = pc__strv_push(copy, xstrdup(v[i]));
+        return copy;
+}
+
 char **pc__strv_free(char **v)
 {
         for (size_t i = 0; v && v[i]; i++)

@@ -34,6 +34,7 @@
 
 #include "base/alloc.h"
 #include "native-internal.h"
+#include "sandbox/sandbox-internal.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -103,12 +104,9 @@ static _no_sanitize_address_ int exec_search(const char *const *argv, char **env
                 execve(file, (char *const *) argv, envp);
                 return -errno;
         }
-        const char *path = &DEFAULT_PATH[strlen("PATH=")];
-        for (char **e = envp; *e; e++)
-                if (strncmp(*e, "PATH=", 5) == 0) {
-                        path = *e + 5;
-                        break;
-                }
+        const char *path = pc__native_env_get(envp, "PATH");
+        if (!path)
+                path = &DEFAULT_PATH[strlen("PATH=")];
         size_t flen = strlen(file);
         int err = -ENOENT;
         for (const char *p = path;; p++) {
@@ -212,15 +210,6 @@ static pid_t spawn_child(const SpawnArgs *a)
         return pid < 0 ? -errno : pid;
 }
 
-static bool env_has(char **env, const char *name)
-{
-        size_t n = strlen(name);
-        for (; env && *env; env++)
-                if (strncmp(*env, name, n) == 0 && (*env)[n] == '=')
-                        return true;
-        return false;
-}
-
 static uint64_t now_ms(void)
 {
         struct timespec ts;
@@ -246,24 +235,6 @@ typedef struct Cmd {
         void *probe;
         char **probe_env;
 } Cmd;
-
-static char **strv_copy(char **v)
-{
-        size_t n = 0;
-        while (v[n])
-                n++;
-        char **copy = xcalloc(n + 1, sizeof(char *));
-        for (size_t i = 0; i < n; i++)
-                copy[i] = xstrdup(v[i]);
-        return copy;
-}
-
-static void strv_free(char **v)
-{
-        for (size_t i = 0; v && v[i]; i++)
-                free(v[i]);
-        free(v);
-}
 
 static void probe_start(const PcNativeInit *init, PcLoginCache *cache, void *probe,
                         const char *workdir, const char *argv0, char **envp);
@@ -299,7 +270,7 @@ static void cmd_finish(const PcNativeInit *init, PcLoginCache *cache, Cmd *c)
         }
         if (c->probe)
                 probe_start(init, cache, c->probe, c->what_chdir, c->what_exec, c->probe_env);
-        strv_free(c->probe_env);
+        pc__strv_free(c->probe_env);
         free(c->what_chdir);
         free(c->what_exec);
         *c = (Cmd){0};
@@ -361,10 +332,10 @@ static int cmd_start(const PcNativeInit *init, PcLoginCache *cache, int conn, Cm
                 n++;
         _cleanup_free_ char **envp = xcalloc(n + 3, sizeof(char *));
         memcpy(envp, req.env, n * sizeof(char *));
-        if (!env_has(envp, "PATH"))
+        if (!pc__native_env_get(envp, "PATH"))
                 envp[n++] = (char *) DEFAULT_PATH;
         _cleanup_free_ char *home = xasprintf("HOME=%s", init->home);
-        if (!env_has(envp, "HOME"))
+        if (!pc__native_env_get(envp, "HOME"))
                 envp[n++] = home;
 
         /* `sh -lc SCRIPT` whose login environment pid 1 knows runs as `sh -c SCRIPT` with it */
@@ -428,7 +399,7 @@ static int cmd_start(const PcNativeInit *init, PcLoginCache *cache, int conn, Cm
                 .what_chdir = xstrdup(workdir),
                 .what_exec = xstrdup(req.argv[0]),
                 .probe = login.probe,
-                .probe_env = login.probe ? strv_copy(envp) : NULL,
+                .probe_env = login.probe ? pc__strv_copy(envp) : NULL,
         };
         pc__native_request_release(&req);
         return 0;

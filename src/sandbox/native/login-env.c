@@ -175,15 +175,6 @@ static void login_key(const char *argv0, char **envp, const char *workdir,
         pc_sha256_final(&h, ret);
 }
 
-static const char *env_get(char **envp, const char *name)
-{
-        size_t n = strlen(name);
-        for (; *envp; envp++)
-                if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
-                        return *envp + n + 1;
-        return NULL;
-}
-
 static LoginEntry *slot_for_probe(PcLoginCache *c)
 {
         LoginEntry *best = NULL;
@@ -204,7 +195,7 @@ void pc__login_cache_decide(PcLoginCache *c, const char *argv0, char **envp, con
 {
         *ret = (PcLoginDecision){0};
         uint8_t stamp[PC_SHA256_DIGEST_SIZE];
-        if (!login_stamp(env_get(envp, "HOME"), false, stamp))
+        if (!login_stamp(pc__native_env_get(envp, "HOME"), false, stamp))
                 return;
         uint8_t key[PC_SHA256_DIGEST_SIZE];
         login_key(argv0, envp, workdir, key);
@@ -231,7 +222,7 @@ void pc__login_cache_decide(PcLoginCache *c, const char *argv0, char **envp, con
         e->state = LOGIN_PROBING;
         memcpy(e->key, key, sizeof(key));
         e->workdir = xstrdup(workdir);
-        e->home = xstrdup(env_get(envp, "HOME"));
+        e->home = xstrdup(pc__native_env_get(envp, "HOME"));
         e->used = c->tick;
         ret->probe = e;
 }

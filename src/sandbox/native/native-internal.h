@@ -20,6 +20,7 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "base/error.h"
@@ -100,6 +101,18 @@ int pc__native_drop_privileges(uint64_t keep, uid_t uid, gid_t gid);
 
 /* init.c: the pid-1 loop on listen_fd; never returns. */
 _noreturn_ void pc__native_init_main(const PcNativeInit *init, int listen_fd);
+
+/* The value of name in a "K=V" vector, or NULL. Also runs in pid 1's CLONE_VM children
+ * (init.c), hence not instrumented. */
+static inline _no_sanitize_address_ const char *pc__native_env_get(char *const *env,
+                                                                   const char *name)
+{
+        size_t n = strlen(name);
+        for (; env && *env; env++)
+                if (strncmp(*env, name, n) == 0 && (*env)[n] == '=')
+                        return *env + n + 1;
+        return NULL;
+}
 
 /* login-env.c: pid 1's cache of the environments login shells produce. */
 #define PC_LOGIN_CACHE_ENTRIES    16
